@@ -1,0 +1,84 @@
+"""The backend protocol (DESIGN §2) and the errors every adapter raises.
+
+A *backend* is one tokenizer model loaded through one library. Adapters call the
+library the way its users call it by default (no BOS/EOS, no special-token options)
+and never repair what the library does: a difference hidden in an adapter is a bug
+hidden from the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Backend", "BackendUnavailable", "ConfigError", "replace_surrogates", "text_bytes", "token_pieces"]
+
+
+class ConfigError(Exception):
+    """Bad usage or configuration: a one-line message for the user, exit status 2."""
+
+
+class BackendUnavailable(ConfigError):
+    """A backend cannot be loaded here (library missing, model file missing, bad spec)."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """One tokenizer model loaded through one library.
+
+    Required members are ``name``, ``encode`` and ``decode``. Optional members used
+    when present: ``decode_bytes(ids) -> bytes``, ``token_bytes(id) -> bytes``,
+    ``encode_batch(texts) -> list[list[int]]``, ``vocab_size: int``,
+    ``normalize(text) -> str`` (the library's own normalizer: the round-trip target),
+    ``pretokenize(text) -> list[str]`` (the library's own pre-tokenizer split),
+    ``pattern: str`` (the pre-tokenizer regex the model declares), ``version: str``.
+    tokfuzz adds one optional member, ``expected_bytes(text) -> bytes``: the bytes the
+    token stream must cover (for SentencePiece, the normalized text with its dummy
+    prefix and ``▁`` as a space); it defaults to ``normalize(text)`` in UTF-8.
+    """
+
+    name: str
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text``, no BOS/EOS added."""
+        ...
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Text of ``ids``."""
+        ...
+
+
+def text_bytes(text: str) -> bytes:
+    """UTF-8 bytes of ``text``; a lone surrogate (U+D800..U+DFFF) becomes U+FFFD's bytes.
+
+    Lone surrogates cannot be encoded in UTF-8 (Unicode §3.9, D92); every library that
+    accepts them substitutes U+FFFD, so that is the target tokfuzz compares against.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return replace_surrogates(text).encode("utf-8")
+
+
+def replace_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate (U+D800..U+DFFF) replaced by U+FFFD."""
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def token_pieces(backend: Backend, ids: Sequence[int]) -> list[str]:
+    """Human-readable pieces of ``ids``: each token's bytes, decoded with U+FFFD for
+    partial UTF-8, or ``decode([id])`` when the backend has no ``token_bytes``.
+
+    Shape: one string per id. Never raises: an id the backend cannot show is ``<id?>``.
+    """
+    token_bytes = getattr(backend, "token_bytes", None)
+    pieces: list[str] = []
+    for token in ids:
+        try:
+            if token_bytes is not None:
+                pieces.append(token_bytes(token).decode("utf-8", errors="replace"))
+            else:
+                pieces.append(backend.decode([token]))
+        except Exception:  # noqa: BLE001 - display helper, the oracle reports the error
+            pieces.append(f"<{token}?>")
+    return pieces

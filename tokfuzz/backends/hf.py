@@ -1,0 +1,147 @@
+"""HF ``tokenizers`` adapter: ``hf:path/tokenizer.json`` or ``hf:SUBJECT`` (converted
+from that subject's reference model with transformers' converters, see tokfuzz.models).
+
+``encode`` is ``Tokenizer.encode(text, add_special_tokens=False).ids``: no BOS/EOS, but
+added tokens spelled in the text are matched, as for every HF user. ``decode`` is
+``Tokenizer.decode(ids)`` with its default ``skip_special_tokens=True``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from tokfuzz import models
+from tokfuzz.backends.base import BackendUnavailable
+
+__all__ = ["HFBackend", "load"]
+
+_METASPACE = "\u2581"
+
+
+def _byte_decoder() -> dict[str, int]:
+    """Inverse of GPT-2's ``bytes_to_unicode`` table (the ByteLevel alphabet)."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    chars = printable[:]
+    n = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(printable, chars)}
+
+
+class HFBackend:
+    """A ``tokenizers.Tokenizer`` behind the Backend protocol (DESIGN §2)."""
+
+    def __init__(self, tokenizer: Any, config: dict[str, Any], name: str = "hf") -> None:
+        self.name = name
+        self._tok = tokenizer
+        self.vocab_size: int = tokenizer.get_vocab_size(with_added_tokens=True)
+        self.version = models.library_version("tokenizers")
+        self._byte_level = "ByteLevel" in json.dumps(config.get("decoder"))
+        self._added = {t["id"]: t["content"] for t in config.get("added_tokens", [])}
+        self.special_strings: tuple[str, ...] = tuple(self._added.values())
+        split = _split_pattern(config.get("pre_tokenizer"))
+        if split is not None and self._byte_level:
+            self.pattern: str = split
+            self.pretokenize = self._pretokenize
+        if tokenizer.normalizer is not None:
+            self.normalize = self._normalize
+        #: a Metaspace pre-tokenizer may prepend one "▁" (a space) to the text
+        self.prefix_space: bool = "Metaspace" in json.dumps(config.get("pre_tokenizer")) and '"never"' not in json.dumps(config.get("pre_tokenizer"))
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of ``text``, no special tokens added."""
+        return self._tok.encode(text, add_special_tokens=False).ids
+
+    def encode_batch(self, texts: list[str]) -> list[list[int]]:
+        """``Tokenizer.encode_batch`` (Rust thread pool)."""
+        return [e.ids for e in self._tok.encode_batch(texts, add_special_tokens=False)]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """``Tokenizer.decode`` with the library's defaults."""
+        return self._tok.decode(list(ids))
+
+    def _normalize(self, text: str) -> str:
+        return self._tok.normalizer.normalize_str(text)
+
+    @cached_property
+    def _bytes_of(self) -> dict[str, int]:
+        return _byte_decoder()
+
+    def token_bytes(self, token: int) -> bytes:
+        """Bytes of one token: ByteLevel pieces mapped back through GPT-2's byte table,
+        ``<0xNN>`` byte-fallback pieces as that byte, ``▁`` as a space, added tokens as
+        their content. Raises KeyError for an id outside the vocabulary."""
+        if token in self._added:
+            return self._added[token].encode("utf-8")
+        piece = self._tok.id_to_token(token)
+        if piece is None:
+            raise KeyError(f"id {token} is not in the vocabulary")
+        if self._byte_level:
+            return bytes(self._bytes_of[c] for c in piece)
+        if len(piece) == 6 and piece.startswith("<0x") and piece.endswith(">"):
+            return bytes([int(piece[3:5], 16)])
+        return piece.replace(_METASPACE, " ").encode("utf-8")
+
+    @cached_property
+    def _added_re(self) -> regex.Pattern[str] | None:
+        contents = sorted(set(self._added.values()), key=len, reverse=True)
+        return regex.compile("|".join(regex.escape(c) for c in contents)) if contents else None
+
+    def _pretokenize(self, text: str) -> list[str]:
+        """The library's split: added tokens first (leftmost-longest, as its
+        AddedVocabulary does), then the pre-tokenizer on the text between them."""
+        pieces: list[str] = []
+        start = 0
+        matches = self._added_re.finditer(text) if self._added_re is not None else ()
+        for m in matches:
+            pieces.extend(self._split(text[start : m.start()]))
+            pieces.append(m.group())
+            start = m.end()
+        pieces.extend(self._split(text[start:]))
+        return pieces
+
+    def _split(self, text: str) -> list[str]:
+        if not text:
+            return []
+        return [text[a:b] for _, (a, b) in self._tok.pre_tokenizer.pre_tokenize_str(text)]
+
+
+def _split_pattern(pre_tokenizer: dict[str, Any] | None) -> str | None:
+    """The regex of the first ``Split`` pre-tokenizer in a tokenizer.json config."""
+    if not pre_tokenizer:
+        return None
+    if pre_tokenizer.get("type") == "Split":
+        pattern = pre_tokenizer.get("pattern", {})
+        return pattern.get("Regex")
+    for child in pre_tokenizer.get("pretokenizers", []) or []:
+        found = _split_pattern(child)
+        if found is not None:
+            return found
+    return None
+
+
+def load(arg: str) -> HFBackend:
+    """Backend for spec ``hf:ARG`` (a tokenizer.json path or a subject name)."""
+    try:
+        import tokenizers
+    except ImportError as exc:
+        raise BackendUnavailable(f"HF tokenizers is not installed: pip install tokenizers ({exc})") from exc
+    path = Path(arg)
+    if not arg.endswith(".json"):
+        path = models.hf_json(arg)
+    elif not path.is_file():
+        raise BackendUnavailable(f"tokenizer.json {path} does not exist")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+        return HFBackend(tokenizers.Tokenizer.from_file(str(path)), config)
+    except Exception as exc:  # noqa: BLE001 - any load failure is a configuration error
+        raise BackendUnavailable(f"HF tokenizers cannot load {path}: {exc}") from exc

@@ -1,0 +1,294 @@
+"""The oracles (DESIGN §4): pure functions from (backends, input) to verdicts.
+
+Every property returns the list of its *failing* verdicts (empty: the input passes).
+A verdict carries what reproduces it: the input, the backend(s), a short ``kind``
+(what went wrong, used by triage), a self-contained ``detail`` message and the
+``observed`` ids or errors.
+
+Encodings are computed once per (backend, input) by an ``Observation`` and shared by
+all oracles, so checking three properties costs one encode per backend.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from tokfuzz.backends.base import Backend, replace_surrogates, text_bytes, token_pieces
+
+__all__ = [
+    "PROPERTIES",
+    "Observation",
+    "Raised",
+    "Verdict",
+    "check",
+    "cross_backend",
+    "describe_text",
+    "roundtrip",
+    "split_consistency",
+]
+
+
+def _reraise_control(exc: BaseException) -> None:
+    """Re-raise interpreter control flow; anything else a library raised (including a
+    Rust panic surfacing as pyo3's ``PanicException``, a BaseException) is a finding."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An exception a library raised: its type name and first message line."""
+
+    type: str
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> Raised:
+        """Summary of ``exc`` (message cut to 200 characters)."""
+        first = (str(exc).strip().splitlines() or [""])[0]
+        return cls(type(exc).__name__, first[:200])
+
+    def to_json(self) -> dict[str, str]:
+        """``{"error": "Type: message"}``, the corpus' ``observed`` form."""
+        return {"error": f"{self.type}: {self.message}"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One failing check. ``backends`` is one name (single-backend properties) or a
+    sorted pair (cross_backend); ``kind`` is a short tag such as ``ids-differ``."""
+
+    property: str
+    backends: tuple[str, ...]
+    kind: str
+    detail: str
+    observed: dict[str, Any] = field(default_factory=dict)
+
+
+class Observation:
+    """Lazily computed encodings of one input by several backends (each at most once)."""
+
+    def __init__(self, text: str, backends: Mapping[str, Backend]) -> None:
+        self.text = text
+        self.backends = backends
+        self._ids: dict[str, list[int] | Raised] = {}
+
+    def ids(self, name: str) -> list[int] | Raised:
+        """Ids of the input by backend ``name``, or the exception it raised."""
+        if name not in self._ids:
+            try:
+                self._ids[name] = list(self.backends[name].encode(self.text))
+            except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+                _reraise_control(exc)
+                self._ids[name] = Raised.of(exc)
+        return self._ids[name]
+
+    def observed(self, name: str) -> list[int] | dict[str, str]:
+        """JSON form of ``ids(name)``."""
+        got = self.ids(name)
+        return got.to_json() if isinstance(got, Raised) else got
+
+
+def describe_text(text: str, limit: int = 24) -> str:
+    """``repr(text)`` and its code points (``U+200D``), cut after ``limit`` of them."""
+    cps = " ".join(f"U+{ord(c):04X}" for c in text[:limit])
+    more = f" …(+{len(text) - limit})" if len(text) > limit else ""
+    return f"{text!r} [{cps}{more}]"
+
+
+def _cp_name(c: str) -> str:
+    return f"U+{ord(c):04X} {unicodedata.name(c, '<unnamed>')}"
+
+
+def _diff_codepoints(want: str, got: str) -> tuple[str, str]:
+    """(kind, explanation) of how ``got`` differs from ``want``, code point by code point."""
+    lost: list[str] = []
+    added: list[str] = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, want, got, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            lost.extend(want[a1:a2])
+        if op in ("insert", "replace"):
+            added.extend(got[b1:b2])
+    kind = "changed" if lost and added else ("lost" if lost else "added")
+    parts = []
+    if lost:
+        parts.append("lost " + ", ".join(_cp_name(c) for c in lost[:8]))
+    if added:
+        parts.append("added " + ", ".join(_cp_name(c) for c in added[:8]))
+    return kind, "; ".join(parts)
+
+
+def roundtrip(obs: Observation, name: str) -> list[Verdict]:
+    """``decode(encode(x)) == target(x)``: ``x``, or the backend's ``normalize(x)``
+    where it declares one; a lone surrogate counts as U+FFFD (Unicode §3.9 D91: lone
+    surrogates are not scalar values and cannot be encoded). An exception from encode
+    or decode is a failure of kind ``encode-raises:Type`` / ``decode-raises:Type``.
+    """
+    backend = obs.backends[name]
+    ids = obs.ids(name)
+    if isinstance(ids, Raised):
+        return [Verdict("roundtrip", (name,), f"encode-raises:{ids.type}", f"{name}.encode raised {ids.type}: {ids.message}", {name: ids.to_json()})]
+    normalize: Callable[[str], str] | None = getattr(backend, "normalize", None)
+    try:
+        target = replace_surrogates(normalize(obs.text) if normalize else obs.text)
+        decoded = backend.decode(ids)
+    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+        _reraise_control(exc)
+        raised = Raised.of(exc)
+        return [Verdict("roundtrip", (name,), f"decode-raises:{raised.type}", f"{name}.decode raised {raised.type}: {raised.message}", {name: ids})]
+    if decoded == target:
+        return []
+    kind, how = _diff_codepoints(target, decoded)
+    detail = f"{name}: decode(encode(x)) != target: {how}; decoded {describe_text(decoded)}; pieces {token_pieces(backend, ids)}"
+    return [Verdict("roundtrip", (name,), kind, detail, {name: ids, "decoded": decoded})]
+
+
+def _regex_split(pattern: str, text: str) -> list[str]:
+    return [m.group() for m in regex.finditer(pattern, text)]
+
+
+def split_consistency(obs: Observation, name: str) -> list[Verdict]:
+    """The split of ``x`` into tokens is consistent (DESIGN §4):
+
+    1. ``coverage``: the tokens' bytes concatenated equal the bytes the backend must
+       cover (``expected_bytes``, else the normalized input in UTF-8, after one
+       prepended space where the backend declares ``prefix_space``);
+    2. ``pretoken-independence``: ``encode(x)`` equals the concatenation of
+       ``encode(piece)`` over the backend's own pre-tokenizer pieces;
+    3. ``dialect``: the backend's pre-tokenizer split equals the ``regex`` package's
+       split with the pattern the model declares (skipped when ``x`` spells an added
+       token, which the library splits out before its pre-tokenizer runs);
+    4. ``concatenation``: ``encode(a) + encode(b) == encode(a + b)`` at the middle
+       pre-token boundary ``a | b``, where the pre-tokenizer splits ``a`` and ``b``
+       alone exactly as it splits them inside ``a + b``.
+
+    Parts a backend cannot support (no ``token_bytes``, no ``pretokenize``) are skipped;
+    an input the backend cannot encode is roundtrip's finding, not this one's.
+    """
+    backend = obs.backends[name]
+    ids = obs.ids(name)
+    if isinstance(ids, Raised):
+        return []
+    out: list[Verdict] = []
+    token_bytes: Callable[[int], bytes] | None = getattr(backend, "token_bytes", None)
+    if token_bytes is not None:
+        out.extend(_coverage(obs, name, backend, ids, token_bytes))
+    pretokenize: Callable[[str], list[str]] | None = getattr(backend, "pretokenize", None)
+    if pretokenize is None:
+        return out
+    try:
+        pieces = list(pretokenize(obs.text))
+    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+        _reraise_control(exc)
+        raised = Raised.of(exc)
+        return [*out, Verdict("split_consistency", (name,), f"pretokenize-raises:{raised.type}", f"{name}.pretokenize raised {raised}", {name: ids})]
+    out.extend(_independence(obs, name, backend, ids, pieces))
+    pattern: str | None = getattr(backend, "pattern", None)
+    specials: Sequence[str] = getattr(backend, "special_strings", ())
+    if pattern is not None and not any(s in obs.text for s in specials):
+        expected = _regex_split(pattern, replace_surrogates(obs.text))
+        if expected != pieces:
+            detail = f"{name}: library pre-tokenizer {pieces!r} != regex package split {expected!r} of pattern {pattern!r}"
+            out.append(Verdict("split_consistency", (name,), "dialect", detail, {name: pieces, "regex": expected}))
+    out.extend(_concatenation(obs, name, backend, ids, pieces, pretokenize))
+    return out
+
+
+def _coverage(obs: Observation, name: str, backend: Backend, ids: list[int], token_bytes: Callable[[int], bytes]) -> list[Verdict]:
+    expected_bytes: Callable[[str], bytes] | None = getattr(backend, "expected_bytes", None)
+    normalize: Callable[[str], str] | None = getattr(backend, "normalize", None)
+    try:
+        want = expected_bytes(obs.text) if expected_bytes else text_bytes(normalize(obs.text) if normalize else obs.text)
+        got = b"".join(token_bytes(i) for i in ids)
+    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+        _reraise_control(exc)
+        raised = Raised.of(exc)
+        return [Verdict("split_consistency", (name,), f"token-bytes-raises:{raised.type}", f"{name}: {raised}", {name: ids})]
+    if got == want or (getattr(backend, "prefix_space", False) and got == b" " + want):
+        return []
+    detail = f"{name}: tokens cover {got!r}, input is {want!r}; pieces {token_pieces(backend, ids)}"
+    return [Verdict("split_consistency", (name,), "coverage", detail, {name: ids})]
+
+
+def _encode_all(backend: Backend, texts: list[str]) -> list[list[int]]:
+    batch: Callable[[list[str]], list[list[int]]] | None = getattr(backend, "encode_batch", None)
+    return [list(x) for x in batch(texts)] if batch is not None and len(texts) > 4 else [backend.encode(t) for t in texts]
+
+
+def _independence(obs: Observation, name: str, backend: Backend, ids: list[int], pieces: list[str]) -> list[Verdict]:
+    try:
+        joined = [i for piece_ids in _encode_all(backend, pieces) for i in piece_ids]
+    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+        _reraise_control(exc)
+        raised = Raised.of(exc)
+        return [Verdict("split_consistency", (name,), f"piece-encode-raises:{raised.type}", f"{name}: {raised}", {name: ids})]
+    if joined == ids:
+        return []
+    detail = f"{name}: encode(x) {token_pieces(backend, ids)} != encode over pre-tokens {pieces!r}: {token_pieces(backend, joined)}"
+    return [Verdict("split_consistency", (name,), "pretoken-independence", detail, {name: ids, "pieces": joined})]
+
+
+def _concatenation(obs: Observation, name: str, backend: Backend, ids: list[int], pieces: list[str], pretokenize: Callable[[str], list[str]]) -> list[Verdict]:
+    if len(pieces) < 2:
+        return []
+    k = len(pieces) // 2
+    a, b = "".join(pieces[:k]), "".join(pieces[k:])
+    try:
+        if list(pretokenize(a)) + list(pretokenize(b)) != pieces:
+            return []  # the boundary is not a boundary of a and b alone: not an invariant
+        split_ids = list(backend.encode(a)) + list(backend.encode(b))
+    except BaseException as exc:  # noqa: BLE001 - reported by the other parts
+        _reraise_control(exc)
+        return []
+    if split_ids == ids:
+        return []
+    detail = f"{name}: encode({a!r}) + encode({b!r}) = {token_pieces(backend, split_ids)} != encode(a+b) = {token_pieces(backend, ids)}"
+    return [Verdict("split_consistency", (name,), "concatenation", detail, {name: ids, "split": split_ids})]
+
+
+def cross_backend(obs: Observation, reference: str | None = None) -> list[Verdict]:
+    """Every backend returns the ids of the reference backend (the first one by
+    default). A failure names the sorted pair and shows both token sequences as
+    pieces. A pair where either side raised is skipped: that is roundtrip's finding.
+    """
+    names = list(obs.backends)
+    ref = reference or names[0]
+    ref_ids = obs.ids(ref)
+    if isinstance(ref_ids, Raised):
+        return []
+    out: list[Verdict] = []
+    for other in names:
+        if other == ref:
+            continue
+        got = obs.ids(other)
+        if isinstance(got, Raised) or got == ref_ids:
+            continue
+        pair = tuple(sorted((ref, other)))
+        detail = (
+            f"{ref} {token_pieces(obs.backends[ref], ref_ids)} {ref_ids} != "
+            f"{other} {token_pieces(obs.backends[other], got)} {got}"
+        )
+        out.append(Verdict("cross_backend", pair, "ids-differ", detail, {ref: ref_ids, other: got}))
+    return out
+
+
+PROPERTIES: tuple[str, ...] = ("roundtrip", "split_consistency", "cross_backend")
+
+
+def check(obs: Observation, properties: Sequence[str] = PROPERTIES) -> list[Verdict]:
+    """All failing verdicts of ``properties`` on one observation (every backend)."""
+    out: list[Verdict] = []
+    for name in obs.backends:
+        if "roundtrip" in properties:
+            out.extend(roundtrip(obs, name))
+        if "split_consistency" in properties:
+            out.extend(split_consistency(obs, name))
+    if "cross_backend" in properties and len(obs.backends) > 1:
+        out.extend(cross_backend(obs))
+    return out
