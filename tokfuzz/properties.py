@@ -126,7 +126,7 @@ def _diff_codepoints(want: str, got: str) -> tuple[str, str]:
 
 def roundtrip(obs: Observation, name: str) -> list[Verdict]:
     """``decode(encode(x)) == target(x)``: ``x``, or the backend's ``normalize(x)``
-    where it declares one; a lone surrogate counts as U+FFFD (Unicode §3.9 D91: lone
+    where it declares one; a lone surrogate counts as U+FFFD on both sides (Unicode §3.9 D91: lone
     surrogates are not scalar values and cannot be encoded). An exception from encode
     or decode is a failure of kind ``encode-raises:Type`` / ``decode-raises:Type``.
     """
@@ -137,7 +137,7 @@ def roundtrip(obs: Observation, name: str) -> list[Verdict]:
     normalize: Callable[[str], str] | None = getattr(backend, "normalize", None)
     try:
         target = replace_surrogates(normalize(obs.text) if normalize else obs.text)
-        decoded = backend.decode(ids)
+        decoded = replace_surrogates(backend.decode(ids))
     except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
         _reraise_control(exc)
         raised = Raised.of(exc)

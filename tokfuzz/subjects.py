@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from tokfuzz.backends.base import Backend, BackendUnavailable
 from tokfuzz.backends.registry import load_backend
 
-__all__ = ["SUBJECTS", "Subject", "load_subject"]
+__all__ = ["CUSTOM", "SUBJECTS", "Subject", "load_subject"]
+
+#: name of the subject made only of user-given backend specs
+CUSTOM = "custom"
 
 _OPENAI = ("tiktoken", "hf", "bpe-openai", "tokie")
 _SPM = ("spm", "hf", "tokie", "mistral")
@@ -47,16 +50,21 @@ class Subject:
 
 
 def load_subject(name: str, extra_specs: tuple[str, ...] = ()) -> Subject:
-    """Load subject ``name`` with every backend that can load it, plus ``extra_specs``.
+    """Load subject ``name`` with every backend that can load it, plus ``extra_specs``
+    (backend specs, e.g. a plugin). The name ``custom`` is a subject made of
+    ``extra_specs`` alone, the first being its reference.
 
     A backend that cannot load is recorded in ``Subject.unavailable``; a subject left
     with no backend, or an unknown name, raises BackendUnavailable.
     """
-    if name not in SUBJECTS:
+    if name == CUSTOM:
+        if not extra_specs:
+            raise BackendUnavailable("subject 'custom' is made of --backend specs: give at least one")
+    elif name not in SUBJECTS:
         raise BackendUnavailable(f"unknown subject {name!r}; embedded subjects: {', '.join(SUBJECTS)}")
     backends: dict[str, Backend] = {}
     unavailable: dict[str, str] = {}
-    for spec in (*(f"{kind}:{name}" for kind in SUBJECTS[name]), *extra_specs):
+    for spec in (*(f"{kind}:{name}" for kind in SUBJECTS.get(name, ())), *extra_specs):
         try:
             backend = load_backend(spec)
         except BackendUnavailable as exc:

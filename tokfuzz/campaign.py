@@ -1,0 +1,263 @@
+"""A time-boxed fuzz campaign: inputs in, classes of minimal failures out.
+
+The loop is engine-agnostic: an engine (hypothesis here; atheris in step 3) hands
+inputs to ``Hunt.check``, which runs the oracles once per input, shrinks each new
+failure to a 1-minimal witness (tokfuzz.minimize), gives it a signature
+(tokfuzz.triage) and counts it in its class. A class already known (from the corpus
+or earlier in the run) is counted, not re-shrunk: once a witness of a class is a
+substring of a new failing input, that failure is attributed to it for free, and a
+(property, backends, kind) that keeps shrinking into known classes is shrunk ever
+more rarely, so the campaign's time goes to finding classes it has not seen.
+
+Subjects run in parallel worker processes (``workers``), each with its own backends.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tokfuzz.backends.base import Backend
+from tokfuzz.minimize import minimize
+from tokfuzz.properties import PROPERTIES, Observation, Verdict, check
+from tokfuzz.subjects import load_subject
+from tokfuzz.triage import signature
+
+__all__ = ["CampaignConfig", "Finding", "Hunt", "SubjectRun", "run_campaign"]
+
+_MIN_CALLS = 2000  # minimizer budget per failure (oracle calls)
+
+
+@dataclass
+class Finding:
+    """One class of failures found in a campaign, with its minimal witness."""
+
+    signature: str
+    property: str
+    subject: str
+    backends: tuple[str, ...]
+    kind: str
+    input: str
+    detail: str
+    observed: dict[str, Any]
+    first_found_s: float
+    found_by: str
+    count: int = 1
+    new: bool = True
+
+
+@dataclass
+class SubjectRun:
+    """What one subject's worker did: inputs checked, seconds spent, findings."""
+
+    subject: str
+    inputs: int = 0
+    seconds: float = 0.0
+    load_seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def rate(self) -> float:
+        """Inputs checked per second (0 when nothing ran)."""
+        return self.inputs / self.seconds if self.seconds else 0.0
+
+
+def _verdict_key(v: Verdict) -> tuple[str, tuple[str, ...], str]:
+    return (v.property, v.backends, v.kind)
+
+
+class Hunt:
+    """Checks inputs against one subject's backends and keeps classes of failures.
+
+    ``known`` maps signatures already in the corpus to their witnesses; failures in
+    those classes are counted with ``new=False``.
+    """
+
+    def __init__(
+        self,
+        subject: str,
+        backends: Mapping[str, Backend],
+        properties: Iterable[str] = PROPERTIES,
+        known: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.subject = subject
+        self.backends = dict(backends)
+        self.reference = next(iter(self.backends))
+        self.properties = tuple(properties)
+        self.clock = clock
+        self.started = clock()
+        self.inputs = 0
+        self.findings: dict[str, Finding] = {}
+        self._known = dict(known or {})
+        self._witnesses: dict[tuple[str, tuple[str, ...], str], list[tuple[str, str]]] = {}
+        for sig, witness in self._known.items():
+            prop, _subject, names, kind, _shape = sig.split("|", 4)
+            self._witnesses.setdefault((prop, tuple(names.split(",")) if names else (), kind), []).append((witness, sig))
+        self._streak: dict[tuple[str, tuple[str, ...], str], int] = {}
+        self._seen: dict[tuple[str, tuple[str, ...], str], int] = {}
+
+    def _fails_like(self, v: Verdict) -> Callable[[str], bool]:
+        """Predicate: does a candidate input fail the same way as ``v``?"""
+        names = v.backends if v.property != "cross_backend" else (self.reference, *(n for n in v.backends if n != self.reference))
+        sub = {n: self.backends[n] for n in names}
+        key = _verdict_key(v)
+
+        def fails(text: str) -> bool:
+            obs = Observation(text, sub)
+            return any(_verdict_key(w) == key for w in check(obs, (v.property,)))
+
+        return fails
+
+    def _attribute(self, v: Verdict, text: str) -> str | None:
+        """Signature of a known class whose witness occurs in ``text``, if any."""
+        for witness, sig in self._witnesses.get(_verdict_key(v), ()):
+            if witness and witness in text:
+                return sig
+        return None
+
+    def _should_shrink(self, key: tuple[str, tuple[str, ...], str]) -> bool:
+        """Shrink every failure of a key at first; after k shrinks in a row that only
+        re-found known classes, shrink one failure in 2**min(k, 8)."""
+        self._seen[key] = self._seen.get(key, 0) + 1
+        return self._seen[key] % (1 << min(self._streak.get(key, 0), 8)) == 0
+
+    def check(self, text: str, found_by: str) -> list[Finding]:
+        """Run the oracles on ``text``; return the findings of classes new to this run."""
+        self.inputs += 1
+        fresh: list[Finding] = []
+        for v in check(Observation(text, self.backends), self.properties):
+            key = _verdict_key(v)
+            sig = self._attribute(v, text)
+            if sig is None and self._should_shrink(key):
+                witness = minimize(text, self._fails_like(v), max_calls=_MIN_CALLS)
+                shrunk = [w for w in check(Observation(witness, self.backends), (v.property,)) if _verdict_key(w) == key]
+                v = shrunk[0] if shrunk else v
+                sig = signature(v, self.subject, witness)
+                if sig in self.findings or sig in self._known:
+                    self._streak[key] = self._streak.get(key, 0) + 1
+                else:
+                    self._streak[key] = 0
+                    self._witnesses.setdefault(key, []).append((witness, sig))
+                    finding = Finding(sig, v.property, self.subject, v.backends, v.kind, witness, v.detail, v.observed,
+                                      round(self.clock() - self.started, 3), found_by, new=sig not in self._known)
+                    self.findings[sig] = finding
+                    fresh.append(finding)
+                    continue
+            if sig is not None and sig in self.findings:
+                self.findings[sig].count += 1
+        return fresh
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    """Parameters of a campaign (the ``tokfuzz fuzz`` options)."""
+
+    subjects: tuple[str, ...]
+    seconds: float
+    properties: tuple[str, ...] = PROPERTIES
+    extra_backends: tuple[str, ...] = ()
+    engine: str = "hypothesis"
+    seed: int | None = None
+    workers: int = 1
+    known: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # subject -> {signature: witness}
+
+
+def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress: Any) -> SubjectRun:
+    """Worker: load one subject, fuzz it for ``seconds``, return what was found."""
+    from tokfuzz.engines import run_hypothesis
+
+    run = SubjectRun(subject)
+    t0 = time.monotonic()
+    loaded = load_subject(subject, config.extra_backends)
+    run.load_seconds = round(time.monotonic() - t0, 2)
+    run.versions, run.unavailable = loaded.versions, loaded.unavailable
+    hunt = Hunt(subject, loaded.backends, config.properties, config.known.get(subject, {}))
+    last = 0.0
+
+    def on_input(text: str) -> None:
+        nonlocal last
+        hunt.check(text, f"hypothesis:{subject}")
+        now = time.monotonic()
+        if progress is not None and now - last > 0.5:
+            last = now
+            progress.put((subject, hunt.inputs, now - hunt.started, len(hunt.findings), sum(f.new for f in hunt.findings.values())))
+
+    t1 = time.monotonic()
+    run_hypothesis(on_input, deadline=t1 + seconds, seed=config.seed)
+    run.seconds = round(time.monotonic() - t1, 2)
+    run.inputs = hunt.inputs
+    run.findings = list(hunt.findings.values())
+    if progress is not None:
+        progress.put((subject, hunt.inputs, run.seconds, len(hunt.findings), sum(f.new for f in hunt.findings.values())))
+    return run
+
+
+def _worker(config: CampaignConfig, subject: str, seconds: float, progress: Any, results: Any) -> None:
+    _silence_native_stderr()
+    try:
+        results.put(_hunt_subject(config, subject, seconds, progress))
+    except Exception as exc:  # noqa: BLE001 - reported per subject, the campaign goes on
+        results.put(SubjectRun(subject, error=f"{type(exc).__name__}: {exc}"))
+
+
+def _silence_native_stderr() -> None:
+    """Rust panics print a backtrace to fd 2 on every caught panic; in a worker that
+    floods the terminal, so fd 2 goes to ``$TOKFUZZ_CACHE/worker-stderr.log``."""
+    from tokfuzz.models import cache_dir
+
+    path = cache_dir() / "worker-stderr.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def run_campaign(config: CampaignConfig, on_progress: Callable[[dict[str, tuple[int, float, int, int]]], None] | None = None) -> list[SubjectRun]:
+    """Fuzz every subject of ``config`` for ``config.seconds`` of wall time in all,
+    ``config.workers`` subjects at a time (each gets ``seconds * workers / n``).
+
+    ``on_progress`` receives ``{subject: (inputs, seconds, classes, new classes)}``
+    about twice a second. Returns one SubjectRun per subject, in config order.
+    """
+    n = len(config.subjects)
+    workers = max(1, min(config.workers, n))
+    per_subject = config.seconds * workers / n
+    ctx = multiprocessing.get_context("spawn")
+    progress, results = ctx.Queue(), ctx.Queue()
+    pending = list(config.subjects)
+    running: dict[str, Any] = {}
+    done: dict[str, SubjectRun] = {}
+    status: dict[str, tuple[int, float, int, int]] = {}
+    while pending or running:
+        while pending and len(running) < workers:
+            subject = pending.pop(0)
+            proc = ctx.Process(target=_worker, args=(config, subject, per_subject, progress, results), daemon=True)
+            proc.start()
+            running[subject] = proc
+        try:
+            run = results.get(timeout=0.5)
+            done[run.subject] = run
+            running.pop(run.subject).join()
+        except queue.Empty:
+            for subject, proc in list(running.items()):
+                if not proc.is_alive() and proc.exitcode != 0:  # a clean exit's result is still in the queue
+                    done[subject] = SubjectRun(subject, error=f"worker died with exit code {proc.exitcode} (a native crash?)")
+                    running.pop(subject)
+        while True:
+            try:
+                subject, inputs, secs, classes, new = progress.get_nowait()
+            except queue.Empty:
+                break
+            status[subject] = (inputs, secs, classes, new)
+        if on_progress is not None:
+            on_progress(status)
+    return [done[s] for s in config.subjects]

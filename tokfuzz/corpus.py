@@ -1,0 +1,330 @@
+"""The regression corpus: minimal witnesses as JSON Lines under ``corpora/`` (DESIGN §5).
+
+One case per line, one file per subject (``<root>/<subject>.jsonl``), UTF-8, keys
+sorted, de-duplicated by ``id``. The corpus is data, never code: it is read with
+``json`` only, nothing in it is executed or unpickled.
+
+Exactness. Every string (inputs above all) survives a write and a load exactly,
+lone surrogates and NUL included:
+
+* NUL and the other C0 controls are escaped by ``json`` itself;
+* a lone surrogate (U+D800..U+DFFF) cannot be encoded as UTF-8, so the writer
+  escapes it as ``\\udXXX``; NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR (U+0085,
+  U+2028, U+2029) are escaped as well, so that tools which also break lines there
+  (``str.splitlines``, some editors) still see one case per line;
+* every other character is written as itself (``ensure_ascii=False``), so a
+  corpus file never spells an astral character as an escaped surrogate pair. The
+  reader therefore takes each ``\\uD800``..``\\uDFFF`` escape as one code point and
+  never joins a high and a low escape into one character, which JSON's UTF-16 rule
+  (RFC 8259 §7) would do. A generic JSON reader agrees with this one on every
+  string except one holding a high surrogate directly followed by a low one, which
+  it reads as the astral character the pair encodes. Hand-edited lines should write
+  emoji as themselves, not as ``\\ud83d\\udc4d``.
+
+Atomicity. Every write rewrites its target file whole: a temporary file in the same
+directory is written, flushed and fsynced, then moved over the target with
+``os.replace``, so a crash leaves either the old file or the new one, never a
+half-written line. Unchanged lines are kept byte for byte; new lines are appended in order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+__all__ = ["Case", "Corpus", "CorpusError", "STATUSES", "Status", "case_id", "now_iso"]
+
+Status = Literal["open", "expected", "fixed"]
+STATUSES: tuple[str, ...] = get_args(Status)
+
+_STR_FIELDS = ("id", "input", "property", "subject", "signature", "status", "note", "found_by", "found_at")
+# Characters the writer escapes: lone surrogates (not encodable as UTF-8) and the
+# line breaks that JSON leaves raw.
+_ESCAPE = re.compile("[\ud800-\udfff\x85\u2028\u2029]")
+# A JSON backslash escape; scanning them left to right keeps ``\\\\`` apart from ``\\u``.
+_JSON_ESCAPE = re.compile(r"\\(?:u([dD][89a-fA-F][0-9a-fA-F]{2})|.)", re.DOTALL)
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+_HINT = "fix or delete that line (one JSON object per line, schema in DESIGN §5)"
+
+
+def case_id(property: str, subject: str, text: str) -> str:
+    """Corpus id of a failure: the first 16 hex digits of the SHA-256 of
+    ``property + "\\x00" + subject + "\\x00" + text`` in UTF-8 (lone surrogates
+    encoded with ``surrogatepass``, so every ``str`` has an id)."""
+    data = "\x00".join((property, subject, text)).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO-8601 to the second: ``"2025-01-31T12:00:00+00:00"``."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One corpus case (DESIGN §5): a minimal failing ``input`` of ``property`` on
+    ``subject``'s ``backends``, its triage ``status`` and ``note``, and provenance.
+
+    ``versions`` maps library name to version; ``observed`` maps backend name to what
+    it returned (ids list, or ``{"error": "..."}``) and must be JSON-able.
+
+    Raises:
+        ValueError: a field has the wrong type, ``id`` is empty or ``status`` is not
+            one of ``STATUSES``.
+    """
+
+    id: str
+    input: str
+    property: str
+    subject: str
+    backends: tuple[str, ...]
+    signature: str
+    status: Status
+    note: str
+    found_by: str
+    found_at: str
+    versions: Mapping[str, str]
+    observed: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        for name in _STR_FIELDS:
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"field {name!r} must be a string, got {type(getattr(self, name)).__name__}")
+        if not self.id:
+            raise ValueError("field 'id' must not be empty")
+        if self.status not in STATUSES:
+            raise ValueError(f"field 'status' is {self.status!r}, expected one of {', '.join(STATUSES)}")
+        if not isinstance(self.backends, tuple) or not all(isinstance(b, str) for b in self.backends):
+            raise ValueError("field 'backends' must be a list of strings")
+        if not isinstance(self.versions, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.versions.items()
+        ):
+            raise ValueError("field 'versions' must map strings to strings")
+        if not isinstance(self.observed, Mapping) or not all(isinstance(k, str) for k in self.observed):
+            raise ValueError("field 'observed' must be an object with string keys")
+
+    def replace(self, **changes: Any) -> Case:
+        """A copy with ``changes`` applied (``dataclasses.replace``; validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> str:
+        """The case as one corpus line (no trailing newline): keys sorted, non-ASCII
+        written as itself, lone surrogates and U+0085/U+2028/U+2029 as ``\\uXXXX``.
+        The result always encodes as strict UTF-8.
+
+        Raises:
+            TypeError, ValueError: ``observed`` is not JSON-able (NaN included).
+        """
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["backends"] = list(self.backends)
+        data["versions"] = dict(self.versions)
+        data["observed"] = dict(self.observed)
+        dumped = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        return _ESCAPE.sub(lambda m: f"\\u{ord(m[0]):04x}", dumped)
+
+    @classmethod
+    def from_json(cls, line: str) -> Case:
+        """Parse one corpus line (surrounding whitespace allowed).
+
+        Escaped surrogates are read as single code points (see the module docstring).
+
+        Raises:
+            ValueError: the line is not JSON, not an object, lacks a field, has an
+                unknown one, or a field has the wrong type or value.
+        """
+        # Raw surrogates are copied by json verbatim, so an escaped pair is not joined.
+        unescaped = _JSON_ESCAPE.sub(lambda m: chr(int(m[1], 16)) if m[1] else m[0], line)
+        try:
+            data = json.loads(unescaped)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        missing = sorted(names - data.keys())
+        unknown = sorted(data.keys() - names)
+        if missing:
+            raise ValueError(f"missing key(s) {', '.join(map(repr, missing))}")
+        if unknown:
+            raise ValueError(f"unknown key(s) {', '.join(map(repr, unknown))}")
+        if not isinstance(data["backends"], list):
+            raise ValueError("field 'backends' must be a list of strings")
+        data["backends"] = tuple(data["backends"])
+        return cls(**data)
+
+
+class CorpusError(Exception):
+    """A corpus file that cannot be read: ``path``, 1-based ``line`` (0 for the whole
+    file), what is wrong and what to do. ``str()`` is one line:
+    ``"<file>:<line>: <what is wrong> — <what to do>"``."""
+
+    def __init__(self, path: Path, line: int, problem: str, todo: str) -> None:
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(" ".join(f"{where}: {problem} — {todo}".split()))
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of a corpus file: its exact bytes (without ``\\n``) and its case, if any."""
+
+    raw: bytes
+    case: Case | None
+
+
+def _read_lines(path: Path) -> list[_Line]:
+    """The lines of one corpus file; blank lines have no case.
+
+    Raises:
+        CorpusError: the file cannot be read, or a line is not valid UTF-8 or not a case.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problem = f"cannot read the file ({exc.strerror})"
+        raise CorpusError(path, 0, problem, "check that it is a readable file") from None
+    raws = data.split(b"\n")
+    if raws[-1] == b"":
+        raws.pop()
+    lines: list[_Line] = []
+    for number, raw in enumerate(raws, start=1):
+        if not raw.strip():
+            lines.append(_Line(raw, None))
+            continue
+        try:
+            case = Case.from_json(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise CorpusError(path, number, f"not valid UTF-8 (byte {exc.start})", _HINT) from None
+        except ValueError as exc:
+            raise CorpusError(path, number, str(exc), _HINT) from None
+        lines.append(_Line(raw, case))
+    return lines
+
+
+def _atomic_write(path: Path, lines: Iterable[bytes]) -> None:
+    """Replace ``path`` with ``lines``, each ended by ``\\n``: write a temporary file
+    beside it, fsync it, ``os.replace`` it over ``path``, fsync the directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            f.writelines(line + b"\n" for line in lines)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # POSIX: make the rename itself durable
+        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class Corpus:
+    """The corpus under ``root`` (e.g. ``corpora/``): every ``*.jsonl`` file in it.
+
+    ``root`` need not exist: an absent corpus is empty, and the directory is created
+    on the first write.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _read(self) -> list[tuple[Path, list[_Line]]]:
+        """Every ``*.jsonl`` file in name order with its lines.
+
+        Raises:
+            CorpusError: a file cannot be read, a line is corrupt, or an id occurs twice.
+        """
+        files = sorted(self.root.glob("*.jsonl")) if self.root.is_dir() else []
+        out = [(path, _read_lines(path)) for path in files]
+        first: dict[str, tuple[Path, int]] = {}
+        for path, lines in out:
+            for number, line in enumerate(lines, start=1):
+                if line.case is None:
+                    continue
+                seen = first.setdefault(line.case.id, (path, number))
+                if seen != (path, number):
+                    raise CorpusError(path, number, f"duplicate id {line.case.id} (first at {seen[0]}:{seen[1]})",
+                                      "delete one of the two lines")
+        return out
+
+    def load(self) -> list[Case]:
+        """Every case, files in name order, lines in file order.
+
+        Raises:
+            CorpusError: a file cannot be read, a line is corrupt (bad JSON or UTF-8,
+                not an object, a bad field) or an id occurs twice.
+        """
+        return [line.case for _, lines in self._read() for line in lines if line.case is not None]
+
+    def ids(self) -> set[str]:
+        """The ids of all cases. Raises CorpusError like ``load``."""
+        return {case.id for case in self.load()}
+
+    def add(self, cases: Iterable[Case]) -> list[Case]:
+        """Append ``cases`` to ``<root>/<subject>.jsonl``, skipping ids already in the
+        corpus (any file) or earlier in ``cases``; returns the cases added, in order.
+
+        Each file is rewritten atomically; a batch spanning several subjects is
+        atomic per file, not across files.
+
+        Raises:
+            CorpusError: the corpus is corrupt.
+            ValueError: a subject is not usable as a file name
+                (``[A-Za-z0-9][A-Za-z0-9._+-]*``).
+            TypeError, ValueError: a case's ``observed`` is not JSON-able.
+        Nothing is written when any of these is raised.
+        """
+        existing = self._read()
+        seen = {line.case.id for _, lines in existing for line in lines if line.case is not None}
+        new_lines: dict[str, list[bytes]] = {}
+        added: list[Case] = []
+        for case in cases:
+            if case.id in seen:
+                continue
+            if not _FILE_NAME.fullmatch(case.subject):
+                raise ValueError(f"subject {case.subject!r} cannot name a corpus file")
+            seen.add(case.id)
+            new_lines.setdefault(case.subject, []).append(case.to_json().encode("utf-8"))
+            added.append(case)
+        old_lines = {path: [line.raw for line in lines] for path, lines in existing}
+        for subject, lines in new_lines.items():
+            path = self.root / f"{subject}.jsonl"
+            _atomic_write(path, [*old_lines.get(path, []), *lines])
+        return added
+
+    def update(self, case_id: str, *, status: Status, note: str) -> Case:
+        """Set one case's ``status`` and ``note``, rewriting its line in place
+        (atomically; every other line unchanged); returns the updated case.
+
+        Raises:
+            KeyError: no case has ``case_id``.
+            ValueError: ``status`` is not one of ``STATUSES``.
+            CorpusError: the corpus is corrupt.
+        """
+        for path, lines in self._read():
+            for index, line in enumerate(lines):
+                if line.case is not None and line.case.id == case_id:
+                    updated = line.case.replace(status=status, note=note)
+                    raws = [other.raw for other in lines]
+                    raws[index] = updated.to_json().encode("utf-8")
+                    _atomic_write(path, raws)
+                    return updated
+        raise KeyError(case_id)

@@ -1,0 +1,71 @@
+"""Input engines: they generate inputs and hand each to a callback until a deadline.
+
+``run_hypothesis`` drives hypothesis as a generator: ``@given`` over
+``tokfuzz.strategies.unicode_text()`` with only the generate phase (tokfuzz shrinks
+with its own grapheme-aware minimizer), no example database (the corpus is the
+database), and batches of examples so hypothesis' per-run bookkeeping stays bounded
+however long the campaign runs. The callback never raises on a finding: the engine
+keeps generating after every failure.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.strategies import SearchStrategy
+
+__all__ = ["run_hypothesis"]
+
+_BATCH = 2000
+
+
+class _TimeUp(BaseException):
+    """Raised inside the test body at the deadline; BaseException so hypothesis does
+    not treat it as a failing example to replay or report."""
+
+
+def run_hypothesis(
+    on_input: Callable[[str], None],
+    deadline: float,
+    seed: int | None = None,
+    strategy: SearchStrategy[str] | None = None,
+) -> int:
+    """Feed generated strings to ``on_input`` until ``time.monotonic() >= deadline``.
+
+    ``seed`` makes the sequence of inputs reproducible (batch ``i`` uses ``seed + i``).
+    Returns the number of inputs generated. Exceptions from ``on_input`` propagate.
+    """
+    if strategy is None:
+        from tokfuzz.strategies import unicode_text
+
+        strategy = unicode_text()
+    count = 0
+
+    def body(text: str) -> None:
+        nonlocal count
+        if time.monotonic() >= deadline:
+            raise _TimeUp
+        count += 1
+        on_input(text)
+
+    batch = 0
+    while time.monotonic() < deadline:
+        test = settings(
+            max_examples=_BATCH,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            derandomize=False,
+        )(given(strategy)(body))
+        if seed is not None:
+            test = hypothesis_seed(seed + batch)(test)
+        try:
+            test()
+        except _TimeUp:
+            break
+        batch += 1
+    return count

@@ -1,0 +1,21 @@
+"""Hypothesis strategies for the text that breaks tokenizers.
+
+``unicode_text()`` is the campaign's default generator; the others generate one kind of
+hard input each and can be used on their own in ``@given`` tests.
+"""
+
+from tokfuzz.strategies._code import CODE_LANGUAGES, code_with_string_literals
+from tokfuzz.strategies._emoji import emoji_sequences
+from tokfuzz.strategies._mixture import SPECIAL_TOKEN_LOOKALIKES, unicode_text
+from tokfuzz.strategies._scripts import mixed_script_identifiers
+from tokfuzz.strategies._whitespace import whitespace_runs
+
+__all__ = [
+    "CODE_LANGUAGES",
+    "SPECIAL_TOKEN_LOOKALIKES",
+    "code_with_string_literals",
+    "emoji_sequences",
+    "mixed_script_identifiers",
+    "unicode_text",
+    "whitespace_runs",
+]

@@ -1,0 +1,245 @@
+"""Source lines whose string literals, comments and identifiers carry non-ASCII text.
+
+Code is where tokenizers meet Unicode next to backslashes, quotes and escapes: the
+same character appears raw (``"😀"``), escaped the language's way (``"\\u{1F600}"``,
+``"\\uD83D\\uDE00"``, ``"\\N{GRINNING FACE}"``, ``"\\xf0\\x9f\\x98\\x80"``) and inside
+interpolations. Escapes are spelled as each language's lexical grammar defines them;
+lines are code-shaped, not guaranteed to compile (identifiers may carry invisible
+characters no compiler accepts, see ``mixed_script_identifiers``).
+"""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+from tokfuzz.strategies._emoji import emoji_sequences
+from tokfuzz.strategies._scripts import mixed_script_identifiers
+
+__all__ = ["CODE_LANGUAGES", "code_with_string_literals"]
+
+Escape = Callable[[int], str]
+"""Spells one Unicode scalar value as an escape sequence inside a string literal."""
+
+
+def _hex_bytes(cp: int) -> str:
+    """UTF-8 bytes as ``\\xHH`` each: a byte in Go, C and bash, a code point in Python/JS."""
+    return "".join(f"\\x{b:02x}" for b in chr(cp).encode("utf-8"))
+
+
+def _utf16_u(cp: int) -> str:
+    """``\\uXXXX`` per UTF-16 code unit, a surrogate pair above U+FFFF (JSON, JavaScript)."""
+    if cp < 0x10000:
+        return f"\\u{cp:04X}"
+    cp -= 0x10000
+    return f"\\u{0xD800 + (cp >> 10):04X}\\u{0xDC00 + (cp & 0x3FF):04X}"
+
+
+def _ucs_u(cp: int) -> str:
+    """``\\uXXXX`` in the BMP, ``\\UXXXXXXXX`` beyond (Python, Go, C, bash, PostgreSQL E'')."""
+    return f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}"
+
+
+def _ucs_big_u(cp: int) -> str:
+    """Always ``\\UXXXXXXXX`` (Python, Go, C, bash)."""
+    return f"\\U{cp:08X}"
+
+
+def _braced_u(cp: int) -> str:
+    """``\\u{X...}`` with 1-6 hex digits (JavaScript ES2015, Rust)."""
+    return f"\\u{{{cp:X}}}"
+
+
+def _named(cp: int) -> str:
+    """Python's ``\\N{NAME}``; code points without a name fall back to ``\\U``."""
+    name = unicodedata.name(chr(cp), "")
+    return f"\\N{{{name}}}" if name else _ucs_big_u(cp)
+
+
+def _rust_x(cp: int) -> str:
+    """Rust ``\\xHH`` exists only up to 0x7F; other code points use ``\\u{...}``."""
+    return f"\\x{cp:02x}" if cp < 0x80 else _braced_u(cp)
+
+
+def _c_ucn(cp: int) -> str:
+    """A C universal character name, not allowed below U+00A0 (C11 §6.4.3): bytes there."""
+    return _ucs_u(cp) if cp >= 0xA0 else _hex_bytes(cp)
+
+
+def _sql_unicode(cp: int) -> str:
+    """PostgreSQL ``U&'...'`` escapes: ``\\XXXX`` or ``\\+XXXXXX``."""
+    return f"\\{cp:04X}" if cp < 0x10000 else f"\\+{cp:06X}"
+
+
+@dataclass(frozen=True)
+class _Literal:
+    """One string-literal form of a language."""
+
+    open: str
+    close: str
+    escapes: tuple[Escape, ...] = ()
+    """Escapes valid inside; empty for raw strings."""
+    quote: str = ""
+    """How the closing delimiter is written inside the literal; empty if it cannot be."""
+    hole: str = ""
+    """Interpolation of a name, ``{}`` marking the name (f-strings, template literals)."""
+    ascii_only: bool = False
+    """The payload must be spelled as UTF-8 byte escapes (bytes literals)."""
+
+
+@dataclass(frozen=True)
+class _Language:
+    literals: tuple[_Literal, ...]
+    lines: tuple[str, ...]
+    """Line templates with ``{name}``, ``{lit}`` and ``{note}`` (comment text) fields."""
+    unicode_names: bool = True
+
+
+_PY = (_hex_bytes, _ucs_u, _ucs_big_u, _named)
+_JS = (_hex_bytes, _utf16_u, _braced_u)
+_GO = (_hex_bytes, _ucs_u, _ucs_big_u)
+_C = (_hex_bytes, _c_ucn)
+_BASH = (_hex_bytes, _ucs_u, _ucs_big_u)
+
+_LANGUAGES: dict[str, _Language] = {
+    "python": _Language(
+        literals=(
+            _Literal('"', '"', _PY, '\\"'), _Literal("'", "'", _PY, "\\'"), _Literal('f"', '"', _PY, '\\"', "{{{}}}"),
+            _Literal('r"', '"'), _Literal('b"', '"', (_hex_bytes,), '\\"', ascii_only=True),
+        ),
+        lines=("{name} = {lit}", "print({lit})  # {note}", "def {name}(x):\n    return {lit}", "# {note}"),
+    ),
+    "javascript": _Language(
+        literals=(_Literal('"', '"', _JS, '\\"'), _Literal("'", "'", _JS, "\\'"), _Literal("`", "`", _JS, "\\`", "${{{}}}")),
+        lines=("const {name} = {lit};", "console.log({lit}); // {note}", "let {name} = {{ label: {lit} }};", "/* {note} */ export default {lit};"),
+    ),
+    "rust": _Language(
+        literals=(_Literal('"', '"', (_braced_u, _rust_x), '\\"'), _Literal('r#"', '"#', quote='"')),
+        lines=("let {name} = {lit};", 'println!("{{}}", {lit}); // {note}', "/// {note}\nfn {name}() -> &'static str {{ {lit} }}"),
+    ),
+    "go": _Language(
+        literals=(_Literal('"', '"', _GO, '\\"'), _Literal("`", "`")),
+        lines=("{name} := {lit}", "fmt.Println({lit}) // {note}", "var {name} string = {lit}"),
+    ),
+    "c": _Language(
+        literals=tuple(_Literal(prefix + '"', '"', _C, '\\"') for prefix in ("", "u8", "L", "u", "U")),
+        lines=("const char *{name} = {lit};", 'printf("%s\\n", {lit}); /* {note} */', "#define {name} {lit} // {note}"),
+    ),
+    "json": _Language(
+        literals=(_Literal('"', '"', (_utf16_u,), '\\"'),),
+        lines=('{{"{name}": {lit}}}', '{{"id": 7, "{name}": [{lit}, null]}}'),
+    ),
+    "sql": _Language(
+        literals=(
+            _Literal("'", "'", quote="''"), _Literal("N'", "'", quote="''"), _Literal("U&'", "'", (_sql_unicode,), "''"),
+            _Literal("E'", "'", (_hex_bytes, _ucs_u), "\\'"),
+        ),
+        lines=('SELECT {lit} AS "{name}"; -- {note}', 'INSERT INTO t ("{name}") VALUES ({lit});', "SELECT * FROM t WHERE {name} = {lit};"),
+    ),
+    "shell": _Language(
+        literals=(_Literal('"', '"', quote='\\"', hole="${{{}}}"), _Literal("'", "'"), _Literal("$'", "'", _BASH, "\\'")),
+        lines=("echo {lit}  # {note}", "{name}={lit}", "export {name}={lit}", "printf '%s\\n' {lit}"),
+        unicode_names=False,
+    ),
+}
+
+CODE_LANGUAGES: tuple[str, ...] = tuple(sorted(_LANGUAGES))
+"""The languages ``code_with_string_literals`` accepts."""
+
+_ESCAPED_CODE_POINTS: tuple[int, ...] = (
+    0x41, 0xE9, 0x0, 0xA0, 0x301, 0x4E2D, 0x200D, 0x200B, 0xFEFF, 0x2028, 0xFFFD, 0x1F600, 0x1F3FD, 0x1F1FA, 0x1D11E, 0x10FFFF,
+)
+"""Code points to escape: ASCII, Latin-1, NUL, NBSP, a combining mark, CJK, ZWJ, ZWSP, BOM,
+LINE SEPARATOR, U+FFFD, an emoji, a skin tone, a regional indicator, an astral symbol and
+the last code point."""
+
+_PHRASES: tuple[str, ...] = (
+    "naïve café", "Привет, мир", "こんにちは世界", "你好，世界", "안녕하세요", "مرحبا بالعالم", "שלום עולם",
+    "नमस्ते दुनिया", "สวัสดีชาวโลก", "Γειά σου Κόσμε", "Grüß Gott", "cafe\u0301", "½ ≠ ∞",
+)
+_WORDS: tuple[str, ...] = ("hello", " world", "id=", " ok", ": ", "A-Z")
+_ASCII_NAMES: tuple[str, ...] = ("x", "msg", "name", "label", "greeting", "value_2")
+_SHELL_NAMES: tuple[str, ...] = ("X", "MSG", "NAME", "LABEL", "GREETING")
+
+_PAYLOAD = st.one_of(st.sampled_from(_PHRASES), emoji_sequences(max_size=2), mixed_script_identifiers())
+"""Raw non-ASCII text; never contains a quote, backslash, brace or line break."""
+_NOTE = st.tuples(st.sampled_from(("TODO", "note:", "fix")), _PAYLOAD).map(" ".join)
+
+
+def _apply(escape: Escape, cp: int) -> str:
+    return escape(cp)
+
+
+def _enclose(form: _Literal, parts: tuple[str, list[str]]) -> str:
+    payload, fragments = parts
+    if form.ascii_only:
+        payload = "".join(map(_hex_bytes, map(ord, payload)))
+    return form.open + payload + "".join(fragments) + form.close
+
+
+def _literal(form: _Literal) -> SearchStrategy[str]:
+    """The payload, then 0-2 fragments: a word, an escape, an escaped quote, a hole."""
+    fragments: list[SearchStrategy[str]] = [st.sampled_from(_WORDS)]
+    if form.escapes:
+        fragments.append(st.builds(_apply, st.sampled_from(form.escapes), st.sampled_from(_ESCAPED_CODE_POINTS)))
+    if form.quote:
+        fragments.append(st.just(form.quote))
+    if form.hole:
+        fragments.append(st.sampled_from(tuple(map(form.hole.format, _ASCII_NAMES))))
+    return st.tuples(_PAYLOAD, st.lists(st.one_of(fragments), max_size=2)).map(partial(_enclose, form))
+
+
+def _code(language: _Language) -> SearchStrategy[str]:
+    names = st.one_of(st.sampled_from(_ASCII_NAMES), mixed_script_identifiers()) if language.unicode_names else st.sampled_from(_SHELL_NAMES)
+    fields = {"name": names, "lit": st.one_of([_literal(form) for form in language.literals]), "note": _NOTE}
+    lines = [
+        st.fixed_dictionaries({f: fields[f] for _, f, _, _ in string.Formatter().parse(line) if f}).map(line.format_map)
+        for line in language.lines
+    ]
+    return st.lists(st.one_of(lines), min_size=1, max_size=3).map("\n".join)
+
+
+_CODE: dict[str, SearchStrategy[str]] = {name: _code(_LANGUAGES[name]) for name in CODE_LANGUAGES}
+_ANY_CODE = st.one_of(list(_CODE.values()))
+
+
+def code_with_string_literals(language: str | None = None) -> SearchStrategy[str]:
+    """One to three source lines of ``language`` carrying non-ASCII text.
+
+    Each line fills a template of the language (an assignment, a print call, a function,
+    a comment, a JSON object, an SQL statement, a shell command) with an identifier, a
+    string literal and comment text. Identifiers are ASCII or ``mixed_script_identifiers``
+    (ASCII only in shell). A literal holds a raw payload (a phrase in some script, 1-2
+    emoji items of ``emoji_sequences``, or a mixed-script identifier), then up to two
+    fragments: an ASCII word, an escape of a notable code point in the language's own
+    syntax (``\\xHH`` UTF-8 bytes, ``\\uXXXX`` with surrogate pairs, ``\\U0001F600``,
+    ``\\u{1F600}``, ``\\N{NAME}``, PostgreSQL ``U&'\\+01F600'``), the closing quote
+    escaped (``\\"``, ``''``) or an interpolation (f-string ``{x}``, template literal
+    ``${x}``, shell ``${X}``). Literal forms include raw strings (``r"..."``,
+    ``r#"..."#``, Go backquotes, shell single quotes), prefixed strings (``b"..."``
+    spelled in byte escapes, C ``u8"..."``/``L"..."``/``u"..."``/``U"..."``, SQL
+    ``N'...'``/``E'...'``) and bash ``$'...'``.
+
+    Args:
+        language: one of ``CODE_LANGUAGES`` (c, go, javascript, json, python, rust,
+            shell, sql), or None for any of them (one language per example).
+
+    Raises:
+        InvalidArgument: ``language`` is not None and not one of ``CODE_LANGUAGES``.
+
+    Shrinking: toward one line of the first template, the first literal form (a plain
+    double-quoted string, C first when ``language`` is None), an ASCII identifier and
+    the first phrase with no extra fragment.
+    """
+    if language is None:
+        return _ANY_CODE
+    if not isinstance(language, str) or language not in _CODE:
+        raise InvalidArgument(f"language={language!r} is not one of: {', '.join(CODE_LANGUAGES)}")
+    return _CODE[language]

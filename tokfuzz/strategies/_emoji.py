@@ -1,0 +1,175 @@
+"""Emoji sequences: the RGI ones of UTS #51 and the broken ones real text carries.
+
+Every table is built once at import from ``emoji.EMOJI_DATA`` (the RGI emoji of the
+UTS #51 data files bundled with the ``emoji`` package), keeping the fully-qualified
+entries and splitting them into the sequence classes UTS #51 §1.4 defines. Sequence
+syntax follows UTS #51 (https://www.unicode.org/reports/tr51/): emoji presentation
+sequence (ED-9a), emoji modifier sequence, emoji flag sequence, emoji tag sequence,
+emoji keycap sequence (ED-14c) and emoji ZWJ sequence. Every table is sorted by
+(length, code points), so examples shrink toward short, low code points.
+"""
+
+from __future__ import annotations
+
+import emoji
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+__all__ = ["emoji_sequences"]
+
+ZWJ = "\u200d"
+"""ZERO WIDTH JOINER, the glue of emoji ZWJ sequences (UTS #51)."""
+VS15 = "\ufe0e"
+"""VARIATION SELECTOR-15, the text presentation selector (UTS #51)."""
+VS16 = "\ufe0f"
+"""VARIATION SELECTOR-16, the emoji presentation selector (UTS #51)."""
+KEYCAP = "\u20e3"
+"""COMBINING ENCLOSING KEYCAP, the last code point of a keycap sequence (ED-14c)."""
+BLACK_FLAG = "\U0001f3f4"
+"""WAVING BLACK FLAG, the base of the RGI subdivision-flag tag sequences (UTS #51)."""
+CANCEL_TAG = "\U000e007f"
+"""CANCEL TAG, the terminator (tag_term) of an emoji tag sequence (UTS #51)."""
+
+SKIN_TONES: tuple[str, ...] = tuple(map(chr, range(0x1F3FB, 0x1F400)))
+"""The five emoji modifiers (Fitzpatrick skin tones) U+1F3FB..U+1F3FF (UTS #51)."""
+REGIONAL_INDICATORS: tuple[str, ...] = tuple(map(chr, range(0x1F1E6, 0x1F200)))
+"""REGIONAL INDICATOR SYMBOL LETTER A..Z, U+1F1E6..U+1F1FF; a pair is a flag (UTS #51)."""
+TAG_CHARACTERS: tuple[str, ...] = tuple(map(chr, [*range(0xE0061, 0xE007B), *range(0xE0030, 0xE003A)]))
+"""Tag letters a..z and tag digits 0..9, the tag_spec of subdivision flags (UTS #51)."""
+KEYCAP_BASES = "0123456789#*"
+"""The keycap bases [0-9#*] of ED-14c."""
+
+
+def _sorted(items: set[str] | list[str]) -> tuple[str, ...]:
+    return tuple(sorted(items, key=lambda s: (len(s), s)))
+
+
+def _is_flag(seq: str) -> bool:
+    return len(seq) == 2 and all(c in REGIONAL_INDICATORS for c in seq)
+
+
+def _split_rgi() -> dict[str, tuple[str, ...]]:
+    """Split the fully-qualified RGI emoji into disjoint classes, first match wins."""
+    fully_qualified = emoji.STATUS["fully_qualified"]
+    classes: dict[str, list[str]] = {k: [] for k in ("tag", "keycap", "flag", "zwj", "modifier", "single")}
+    for seq, data in emoji.EMOJI_DATA.items():
+        if data.get("status", fully_qualified) != fully_qualified:
+            continue
+        if CANCEL_TAG in seq:
+            classes["tag"].append(seq)
+        elif KEYCAP in seq:
+            classes["keycap"].append(seq)
+        elif _is_flag(seq):
+            classes["flag"].append(seq)
+        elif ZWJ in seq:
+            classes["zwj"].append(seq)
+        elif any(c in SKIN_TONES for c in seq):
+            classes["modifier"].append(seq)
+        else:
+            classes["single"].append(seq)
+    return {name: _sorted(seqs) for name, seqs in classes.items()}
+
+
+_RGI = _split_rgi()
+RGI_SINGLES = _RGI["single"]
+"""Single emoji and emoji presentation sequences (ED-9a): one pictograph, maybe + VS16."""
+RGI_ZWJ_SEQUENCES = _RGI["zwj"]
+RGI_MODIFIER_SEQUENCES = _RGI["modifier"]
+RGI_FLAGS = _RGI["flag"]
+RGI_TAG_SEQUENCES = _RGI["tag"]
+RGI_KEYCAPS = _RGI["keycap"]
+
+_MODIFIER_BASES = _sorted({seq[0] for seq in RGI_MODIFIER_SEQUENCES})
+"""Emoji modifier bases, read off the RGI modifier sequences (each is base + modifier)."""
+_NON_MODIFIER_BASES = _sorted({s[0] for s in RGI_SINGLES} - set(_MODIFIER_BASES))
+_VARIATION_BASES = _sorted({
+    seq.replace(VS16, "")
+    for seq, data in emoji.EMOJI_DATA.items()
+    if data.get("variant") and len(seq.replace(VS16, "")) == 1
+})
+"""Characters with both a text and an emoji presentation sequence (``variant`` in the data)."""
+_INVALID_FLAGS = _sorted({a + b for a in REGIONAL_INDICATORS for b in REGIONAL_INDICATORS} - set(RGI_FLAGS))
+"""Regional-indicator pairs that are not RGI flags (no such region, e.g. U+1F1E6 U+1F1E6)."""
+_MULTI_CODE_POINT = _sorted([s for cls in _RGI.values() for s in cls if len(s) > 2])
+"""RGI sequences long enough to be cut in the middle."""
+
+
+def _joined(parts: list[str]) -> str:
+    return ZWJ.join(parts)
+
+
+@st.composite
+def _cut_sequence(draw: st.DrawFn) -> str:
+    """An RGI sequence of three or more code points cut after 1..len-1 of them."""
+    seq = draw(st.sampled_from(_MULTI_CODE_POINT))
+    return seq[: draw(st.integers(1, len(seq) - 1))]
+
+
+_singles = st.sampled_from(RGI_SINGLES)
+_tag_spec = st.text(st.sampled_from(TAG_CHARACTERS), min_size=1, max_size=6)
+
+_ITEMS: tuple[SearchStrategy[str], ...] = (
+    # Well-formed, RGI: straight from the data.
+    _singles,
+    st.sampled_from(RGI_ZWJ_SEQUENCES),
+    st.sampled_from(RGI_MODIFIER_SEQUENCES),
+    st.sampled_from(RGI_FLAGS),
+    st.sampled_from(RGI_TAG_SEQUENCES),
+    st.sampled_from(RGI_KEYCAPS),
+    # Well-formed but not RGI: valid syntax that fonts and tables do not list.
+    st.lists(st.sampled_from(RGI_SINGLES + RGI_MODIFIER_SEQUENCES), min_size=2, max_size=4).map(_joined),
+    st.tuples(st.sampled_from(_MODIFIER_BASES + _NON_MODIFIER_BASES), st.sampled_from(SKIN_TONES)).map("".join),
+    st.tuples(st.sampled_from(KEYCAP_BASES), st.sampled_from((VS16, "")), st.just(KEYCAP)).map("".join),
+    st.tuples(st.sampled_from(_VARIATION_BASES), st.sampled_from((VS16, VS15, VS15 + VS16, VS16 + VS16))).map("".join),
+    st.tuples(st.just(BLACK_FLAG), _tag_spec, st.sampled_from((CANCEL_TAG, ""))).map("".join),
+    # Broken: what truncation, bad concatenation and stray input produce.
+    st.sampled_from(_INVALID_FLAGS),
+    st.one_of(st.sampled_from(REGIONAL_INDICATORS), st.lists(st.sampled_from(REGIONAL_INDICATORS), min_size=3, max_size=3).map("".join)),
+    st.tuples(st.sampled_from((ZWJ, "")), _singles, st.sampled_from((ZWJ, ZWJ + ZWJ))).map("".join),
+    st.sampled_from(SKIN_TONES + (VS16, VS15, KEYCAP, ZWJ)),
+    _cut_sequence(),
+)
+"""One emoji item per entry, simplest first: ``one_of`` shrinks toward the first."""
+
+_ITEM = st.one_of(_ITEMS)
+
+
+def emoji_sequences(min_size: int = 1, max_size: int = 6) -> SearchStrategy[str]:
+    """Strings of ``min_size``..``max_size`` emoji items, concatenated with nothing between.
+
+    Each item is, with equal chance per kind (UTS #51 names the sequence kinds):
+
+    - an RGI emoji from ``emoji.EMOJI_DATA`` (fully-qualified): a single emoji or emoji
+      presentation sequence, a ZWJ sequence, a modifier (skin-tone) sequence, a flag,
+      a subdivision flag (tag sequence) or a keycap;
+    - a well-formed sequence that is not RGI: 2-4 emoji joined with U+200D, a skin tone
+      U+1F3FB..U+1F3FF on any emoji (also on bases that do not take one), a keycap
+      ``[0-9#*]`` + optional U+FE0F + U+20E3, a character with both presentations
+      followed by VS15/VS16 (or both, or VS16 twice), U+1F3F4 + 1-6 tag letters/digits
+      with or without the U+E007F cancel tag;
+    - a broken sequence: an invalid regional-indicator pair, an odd count (1 or 3) of
+      regional indicators, an emoji with a dangling ZWJ (before, after or doubled), a lone
+      modifier/selector/keycap/ZWJ, or an RGI sequence cut after some of its code points.
+
+    Items are concatenated as is, so adjacent items also interact (a flag after an odd
+    count of regional indicators re-pairs, a modifier follows another modifier).
+
+    Args:
+        min_size: fewest items (>= 0); with 0 the empty string can be drawn.
+        max_size: most items (>= ``min_size``).
+
+    Raises:
+        InvalidArgument: a size is not an int, is negative, or ``max_size < min_size``.
+
+    Shrinking: toward fewer items, each item toward the first kind (an RGI single
+    emoji) and, within a kind, toward the shortest sequence with the lowest code points.
+    """
+    for name, value in (("min_size", min_size), ("max_size", max_size)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidArgument(f"{name}={value!r} must be an int")
+        if value < 0:
+            raise InvalidArgument(f"{name}={value!r} must be >= 0")
+    if max_size < min_size:
+        raise InvalidArgument(f"max_size={max_size!r} must be >= min_size={min_size!r}")
+    return st.lists(_ITEM, min_size=min_size, max_size=max_size).map("".join)

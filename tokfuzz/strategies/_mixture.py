@@ -1,0 +1,83 @@
+"""The campaign's default input: a weighted concatenation of every kind of piece.
+
+Failures in tokenizers mostly sit at boundaries between kinds of text (an emoji after
+a CJK identifier, a special-token look-alike inside code, a lone surrogate after
+whitespace), so the mixture concatenates pieces of different kinds with nothing between
+them and lets the pre-tokenizer find the seams.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+from tokfuzz.strategies._code import code_with_string_literals
+from tokfuzz.strategies._emoji import emoji_sequences
+from tokfuzz.strategies._scripts import mixed_script_identifiers
+from tokfuzz.strategies._whitespace import whitespace_runs
+
+__all__ = ["SPECIAL_TOKEN_LOOKALIKES", "unicode_text"]
+
+SPECIAL_TOKEN_LOOKALIKES: tuple[str, ...] = (
+    "<s>", "</s>", "<unk>", "<pad>", "[INST]", "[/INST]", "<<SYS>>", "[CLS]", "[SEP]",
+    "<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|endofprompt|>",
+    "<|im_start|>", "<|im_end|>", "<|begin_of_text|>", "<|endoftext", "< |endoftext|>",
+    "<0x0A>", "\u2581", "\u0120", "\u010a",
+)
+"""Strings that are control tokens in some vocabulary (SentencePiece, Llama/Mistral chat,
+tiktoken's cl100k_base/o200k_base, ChatML, BERT), near misses of them, SentencePiece's
+byte-token spelling ``<0x0A>`` and meta space U+2581, and GPT-2's byte-level stand-ins
+for space and newline (U+0120, U+010A)."""
+
+_WORDS: tuple[str, ...] = (
+    "a", "the", " the", "Hello", " world", ",", ".", "!", "?", "I'm", " don't", " 42", "(x)", "=",
+    "https://example.com/a?b=1", "user@example.com", "print", "tokenizer", "\n",
+)
+
+_PIECES: tuple[tuple[int, SearchStrategy[str]], ...] = (
+    (5, st.sampled_from(_WORDS)),
+    (4, emoji_sequences(max_size=2)),
+    (2, mixed_script_identifiers()),
+    (2, whitespace_runs()),
+    (1, code_with_string_literals()),
+    (2, st.text(max_size=8)),
+    (1, st.sampled_from(SPECIAL_TOKEN_LOOKALIKES)),
+    (1, st.one_of(  # lone surrogates U+D800..U+DFFF (one, or two in either order), NUL
+        st.text(st.characters(categories=["Cs"]), min_size=1, max_size=2),
+        st.sampled_from(("\x00", "\x00\x00", "a\x00b")),
+    )),
+)
+"""(weight, piece) pairs, simplest first; a weight is a count of slots in the draw table."""
+
+
+def _itself(strategy: SearchStrategy[str]) -> SearchStrategy[str]:
+    return strategy
+
+
+_PIECE = st.sampled_from(tuple(piece for weight, piece in _PIECES for _ in range(weight))).flatmap(_itself)
+
+
+def unicode_text(max_pieces: int = 8) -> SearchStrategy[str]:
+    """Concatenations of 1..``max_pieces`` pieces drawn from a weighted table.
+
+    Pieces, with their weight out of 18: an ASCII word or punctuation (5); 0-2 emoji
+    items from ``emoji_sequences`` (4); a ``mixed_script_identifiers`` example (2); a
+    ``whitespace_runs`` example (2); a ``code_with_string_literals`` example (1);
+    hypothesis ``text(max_size=8)`` (2); a ``SPECIAL_TOKEN_LOOKALIKES`` entry (1); lone
+    surrogates U+D800..U+DFFF or NUL (1). Surrogates are not Unicode scalar values, so a
+    string containing one cannot be encoded as UTF-8 (The Unicode Standard §3.9, D76);
+    every backend must still do something defined with it.
+
+    Args:
+        max_pieces: most pieces per example, an int >= 1.
+
+    Raises:
+        InvalidArgument: ``max_pieces`` is not an int or is < 1.
+
+    Shrinking: toward a single piece, and that piece toward the simplest entry of the
+    table (the ASCII word "a").
+    """
+    if not isinstance(max_pieces, int) or isinstance(max_pieces, bool) or max_pieces < 1:
+        raise InvalidArgument(f"max_pieces={max_pieces!r} must be an int >= 1")
+    return st.lists(_PIECE, min_size=1, max_size=max_pieces).map("".join)
