@@ -73,3 +73,11 @@ def test_bad_specs_are_one_line_errors(spec: str, message: str) -> None:
 def test_plugin_class_instance_and_factory_load() -> None:
     assert load_backend("python:tests.fakes:Chars").encode("ab") == [97, 98]
     assert parse_spec("python:tests.fakes:Chars") == ("python", "tests.fakes:Chars")
+
+
+def test_replace_surrogates_only_touches_lone_surrogates() -> None:
+    from tokfuzz.backends.base import replace_surrogates
+
+    assert replace_surrogates("abc") == "abc"
+    assert replace_surrogates("é😀") == "é😀"
+    assert replace_surrogates("a\ud800\udc00b") == "a\ufffd\ufffdb"

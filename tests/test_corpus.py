@@ -72,6 +72,7 @@ def test_case_id_is_16_hex_and_covers_surrogates() -> None:
     assert len(a) == 16 and int(a, 16) >= 0
     assert a != case_id("roundtrip", "cl100k_base", "\udc00")
     assert a != case_id("roundtrip", "o200k_base", "\ud800")
+    assert case_id("cross_backend", "s", "x", ("hf", "tiktoken")) != case_id("cross_backend", "s", "x", ("tiktoken", "tokie"))
 
 
 def test_now_iso_is_utc_seconds() -> None:

@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tokfuzz`` console script; returns the exit status."""
     console = Console(stderr=False, highlight=False)
+    if not console.is_terminal:  # CI logs: wide enough for the class table, no wrapping
+        console = Console(stderr=False, highlight=False, width=160)
     err = Console(stderr=True, highlight=False)
     try:
         args = _parser().parse_args(argv)
@@ -106,7 +108,7 @@ def _fuzz(args: argparse.Namespace, console: Console) -> int:
 
     print_summary(console, runs, written)
     if args.report is not None:
-        args.report.write_text(json.dumps(report_json(runs, args.seconds), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        args.report.write_text(json.dumps(report_json(runs, args.seconds), indent=2) + "\n", encoding="utf-8")
     failed = [r for r in runs if r.error]
     if failed and len(failed) == len(runs):
         raise ConfigError("no subject could run: " + "; ".join(f"{r.subject}: {r.error}" for r in failed))
@@ -133,7 +135,7 @@ def _store(corpus: Any, runs: list[Any]) -> int:
                 continue
             versions = {b: run.versions.get(b, "?") for b in f.backends}
             cases.append(Case(
-                id=case_id(f.property, f.subject, f.input), input=f.input, property=f.property, subject=f.subject,
+                id=case_id(f.property, f.subject, f.input, f.backends), input=f.input, property=f.property, subject=f.subject,
                 backends=tuple(f.backends), signature=f.signature, status="open",
                 note=f"untriaged: {f.detail[:400]}", found_by=f.found_by, found_at=now_iso(),
                 versions=versions, observed=_jsonable(f.observed),

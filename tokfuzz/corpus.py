@@ -36,7 +36,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -57,11 +57,17 @@ _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _HINT = "fix or delete that line (one JSON object per line, schema in DESIGN §5)"
 
 
-def case_id(property: str, subject: str, text: str) -> str:
+def case_id(property: str, subject: str, text: str, backends: Sequence[str] = ()) -> str:
     """Corpus id of a failure: the first 16 hex digits of the SHA-256 of
     ``property + "\\x00" + subject + "\\x00" + text`` in UTF-8 (lone surrogates
-    encoded with ``surrogatepass``, so every ``str`` has an id)."""
-    data = "\x00".join((property, subject, text)).encode("utf-8", "surrogatepass")
+    encoded with ``surrogatepass``, so every ``str`` has an id), followed by
+    ``"\\x00" + ",".join(backends)`` when backends are given.
+
+    The backends extend DESIGN §5's id: the same minimal witness often splits two
+    different pairs (``hf`` and ``tokie`` both against ``tiktoken``), and those are
+    different findings that must both be stored."""
+    parts = (property, subject, text, ",".join(backends)) if backends else (property, subject, text)
+    data = "\x00".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(data).hexdigest()[:16]
 
 

@@ -62,7 +62,17 @@ def text_bytes(text: str) -> bytes:
 
 def replace_surrogates(text: str) -> str:
     """``text`` with every lone surrogate (U+D800..U+DFFF) replaced by U+FFFD."""
+    if text.isascii() or not _has_surrogate(text):
+        return text
     return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def token_pieces(backend: Backend, ids: Sequence[int]) -> list[str]:

@@ -23,7 +23,7 @@ from hypothesis.strategies import SearchStrategy
 from tokfuzz.strategies._emoji import emoji_sequences
 from tokfuzz.strategies._scripts import mixed_script_identifiers
 
-__all__ = ["CODE_LANGUAGES", "code_with_string_literals"]
+__all__ = ["CODE_LANGUAGES", "CODE_LINE", "code_with_string_literals"]
 
 Escape = Callable[[int], str]
 """Spells one Unicode scalar value as an escape sequence inside a string literal."""
@@ -196,18 +196,26 @@ def _literal(form: _Literal) -> SearchStrategy[str]:
     return st.tuples(_PAYLOAD, st.lists(st.one_of(fragments), max_size=2)).map(partial(_enclose, form))
 
 
-def _code(language: _Language) -> SearchStrategy[str]:
-    names = st.one_of(st.sampled_from(_ASCII_NAMES), mixed_script_identifiers()) if language.unicode_names else st.sampled_from(_SHELL_NAMES)
+def _line(language: _Language) -> SearchStrategy[str]:
+    """One filled template of ``language``; only the fields a template uses are drawn."""
+    if language.unicode_names:
+        names = st.one_of(st.sampled_from(_ASCII_NAMES), mixed_script_identifiers())
+    else:
+        names = st.sampled_from(_SHELL_NAMES)
     fields = {"name": names, "lit": st.one_of([_literal(form) for form in language.literals]), "note": _NOTE}
-    lines = [
+    return st.one_of([
         st.fixed_dictionaries({f: fields[f] for _, f, _, _ in string.Formatter().parse(line) if f}).map(line.format_map)
         for line in language.lines
-    ]
-    return st.lists(st.one_of(lines), min_size=1, max_size=3).map("\n".join)
+    ])
 
 
-_CODE: dict[str, SearchStrategy[str]] = {name: _code(_LANGUAGES[name]) for name in CODE_LANGUAGES}
+_LINES: dict[str, SearchStrategy[str]] = {name: _line(_LANGUAGES[name]) for name in CODE_LANGUAGES}
+_CODE: dict[str, SearchStrategy[str]] = {
+    name: st.lists(line, min_size=1, max_size=3).map("\n".join) for name, line in _LINES.items()
+}
 _ANY_CODE = st.one_of(list(_CODE.values()))
+CODE_LINE: SearchStrategy[str] = st.one_of(list(_LINES.values()))
+"""One line of any language (each template of each language equally likely)."""
 
 
 def code_with_string_literals(language: str | None = None) -> SearchStrategy[str]:

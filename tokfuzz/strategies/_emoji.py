@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-__all__ = ["emoji_sequences"]
+__all__ = ["EMOJI_ITEM", "emoji_sequences"]
 
 ZWJ = "\u200d"
 """ZERO WIDTH JOINER, the glue of emoji ZWJ sequences (UTS #51)."""
@@ -43,6 +43,11 @@ KEYCAP_BASES = "0123456789#*"
 
 def _sorted(items: set[str] | list[str]) -> tuple[str, ...]:
     return tuple(sorted(items, key=lambda s: (len(s), s)))
+
+
+def _tag_sequence(parts: tuple[str, str]) -> str:
+    tag_spec, term = parts
+    return BLACK_FLAG + tag_spec + term
 
 
 def _is_flag(seq: str) -> bool:
@@ -78,7 +83,6 @@ RGI_ZWJ_SEQUENCES = _RGI["zwj"]
 RGI_MODIFIER_SEQUENCES = _RGI["modifier"]
 RGI_FLAGS = _RGI["flag"]
 RGI_TAG_SEQUENCES = _RGI["tag"]
-RGI_KEYCAPS = _RGI["keycap"]
 
 _MODIFIER_BASES = _sorted({seq[0] for seq in RGI_MODIFIER_SEQUENCES})
 """Emoji modifier bases, read off the RGI modifier sequences (each is base + modifier)."""
@@ -91,48 +95,48 @@ _VARIATION_BASES = _sorted({
 """Characters with both a text and an emoji presentation sequence (``variant`` in the data)."""
 _INVALID_FLAGS = _sorted({a + b for a in REGIONAL_INDICATORS for b in REGIONAL_INDICATORS} - set(RGI_FLAGS))
 """Regional-indicator pairs that are not RGI flags (no such region, e.g. U+1F1E6 U+1F1E6)."""
-_MULTI_CODE_POINT = _sorted([s for cls in _RGI.values() for s in cls if len(s) > 2])
-"""RGI sequences long enough to be cut in the middle."""
 
-
-def _joined(parts: list[str]) -> str:
-    return ZWJ.join(parts)
-
-
-@st.composite
-def _cut_sequence(draw: st.DrawFn) -> str:
-    """An RGI sequence of three or more code points cut after 1..len-1 of them."""
-    seq = draw(st.sampled_from(_MULTI_CODE_POINT))
-    return seq[: draw(st.integers(1, len(seq) - 1))]
-
-
-_singles = st.sampled_from(RGI_SINGLES)
-_tag_spec = st.text(st.sampled_from(TAG_CHARACTERS), min_size=1, max_size=6)
+# Combinations that are small enough to enumerate once, so that drawing one costs a
+# single choice (hypothesis pays per choice, and this module feeds the default generator).
+_ANY_MODIFIED = tuple(base + tone for base in _MODIFIER_BASES + _NON_MODIFIER_BASES for tone in SKIN_TONES)
+"""Every single emoji followed by every skin tone, modifier bases first."""
+_KEYCAPS = tuple(base + vs + KEYCAP for base in KEYCAP_BASES for vs in (VS16, ""))
+"""``[0-9#*]`` + optional VS16 + U+20E3: the RGI keycaps (``_RGI["keycap"]``) and their
+unqualified forms."""
+_PRESENTATIONS = tuple(base + sel for base in _VARIATION_BASES for sel in (VS16, VS15, VS15 + VS16, VS16 + VS16))
+"""Characters with both presentations followed by VS16, VS15, both, or VS16 twice."""
+_DANGLING_ZWJ = tuple(
+    before + single + after for single in RGI_SINGLES for before, after in (("", ZWJ), (ZWJ, ""), ("", ZWJ + ZWJ), (ZWJ, ZWJ))
+)
+"""A single emoji with a ZWJ after, before, doubled after, or on both sides."""
+_CUT_SEQUENCES = _sorted({seq[:cut] for cls in _RGI.values() for seq in cls if len(seq) > 2 for cut in range(2, len(seq))})
+"""Proper prefixes (two or more code points) of the RGI sequences of three or more code points:
+a ZWJ sequence ending in ZWJ, a tag sequence without its cancel tag, a keycap without U+20E3."""
 
 _ITEMS: tuple[SearchStrategy[str], ...] = (
     # Well-formed, RGI: straight from the data.
-    _singles,
+    st.sampled_from(RGI_SINGLES),
     st.sampled_from(RGI_ZWJ_SEQUENCES),
     st.sampled_from(RGI_MODIFIER_SEQUENCES),
     st.sampled_from(RGI_FLAGS),
     st.sampled_from(RGI_TAG_SEQUENCES),
-    st.sampled_from(RGI_KEYCAPS),
-    # Well-formed but not RGI: valid syntax that fonts and tables do not list.
-    st.lists(st.sampled_from(RGI_SINGLES + RGI_MODIFIER_SEQUENCES), min_size=2, max_size=4).map(_joined),
-    st.tuples(st.sampled_from(_MODIFIER_BASES + _NON_MODIFIER_BASES), st.sampled_from(SKIN_TONES)).map("".join),
-    st.tuples(st.sampled_from(KEYCAP_BASES), st.sampled_from((VS16, "")), st.just(KEYCAP)).map("".join),
-    st.tuples(st.sampled_from(_VARIATION_BASES), st.sampled_from((VS16, VS15, VS15 + VS16, VS16 + VS16))).map("".join),
-    st.tuples(st.just(BLACK_FLAG), _tag_spec, st.sampled_from((CANCEL_TAG, ""))).map("".join),
+    # Well-formed syntax, mostly not RGI: what fonts and emoji tables do not list.
+    st.sampled_from(_KEYCAPS),
+    st.sampled_from(_PRESENTATIONS),
+    st.sampled_from(_ANY_MODIFIED),
+    st.lists(st.sampled_from(RGI_SINGLES + RGI_MODIFIER_SEQUENCES), min_size=2, max_size=4).map(ZWJ.join),
+    st.tuples(st.text(TAG_CHARACTERS, min_size=1, max_size=6), st.sampled_from((CANCEL_TAG, ""))).map(_tag_sequence),
     # Broken: what truncation, bad concatenation and stray input produce.
     st.sampled_from(_INVALID_FLAGS),
-    st.one_of(st.sampled_from(REGIONAL_INDICATORS), st.lists(st.sampled_from(REGIONAL_INDICATORS), min_size=3, max_size=3).map("".join)),
-    st.tuples(st.sampled_from((ZWJ, "")), _singles, st.sampled_from((ZWJ, ZWJ + ZWJ))).map("".join),
-    st.sampled_from(SKIN_TONES + (VS16, VS15, KEYCAP, ZWJ)),
-    _cut_sequence(),
+    st.text(REGIONAL_INDICATORS, min_size=1, max_size=1) | st.text(REGIONAL_INDICATORS, min_size=3, max_size=3),
+    st.sampled_from(_DANGLING_ZWJ),
+    st.sampled_from(SKIN_TONES + (VS16, VS15, KEYCAP, ZWJ, CANCEL_TAG)),
+    st.sampled_from(_CUT_SEQUENCES),
 )
 """One emoji item per entry, simplest first: ``one_of`` shrinks toward the first."""
 
-_ITEM = st.one_of(_ITEMS)
+EMOJI_ITEM: SearchStrategy[str] = st.one_of(_ITEMS)
+"""One item of ``emoji_sequences``: an RGI emoji, a non-RGI sequence or a broken one."""
 
 
 def emoji_sequences(min_size: int = 1, max_size: int = 6) -> SearchStrategy[str]:
@@ -141,16 +145,17 @@ def emoji_sequences(min_size: int = 1, max_size: int = 6) -> SearchStrategy[str]
     Each item is, with equal chance per kind (UTS #51 names the sequence kinds):
 
     - an RGI emoji from ``emoji.EMOJI_DATA`` (fully-qualified): a single emoji or emoji
-      presentation sequence, a ZWJ sequence, a modifier (skin-tone) sequence, a flag,
-      a subdivision flag (tag sequence) or a keycap;
-    - a well-formed sequence that is not RGI: 2-4 emoji joined with U+200D, a skin tone
-      U+1F3FB..U+1F3FF on any emoji (also on bases that do not take one), a keycap
-      ``[0-9#*]`` + optional U+FE0F + U+20E3, a character with both presentations
-      followed by VS15/VS16 (or both, or VS16 twice), U+1F3F4 + 1-6 tag letters/digits
+      presentation sequence, a ZWJ sequence, a modifier (skin-tone) sequence, a flag or
+      a subdivision flag (tag sequence);
+    - well-formed syntax that is mostly not RGI: a keycap ``[0-9#*]`` + optional U+FE0F
+      + U+20E3; a character with both presentations followed by VS16, VS15, both, or
+      VS16 twice; any single emoji + a skin tone U+1F3FB..U+1F3FF (also bases that do
+      not take one); 2-4 emoji joined with U+200D; U+1F3F4 + 1-6 tag letters/digits
       with or without the U+E007F cancel tag;
-    - a broken sequence: an invalid regional-indicator pair, an odd count (1 or 3) of
-      regional indicators, an emoji with a dangling ZWJ (before, after or doubled), a lone
-      modifier/selector/keycap/ZWJ, or an RGI sequence cut after some of its code points.
+    - a broken sequence: an invalid regional-indicator pair; one or three regional
+      indicators (an odd count); an emoji with a dangling ZWJ (after, before, doubled,
+      or both sides); a lone modifier, selector, keycap mark, ZWJ or cancel tag; an RGI
+      sequence cut short (ZWJ sequence ending in ZWJ, tag sequence without cancel tag).
 
     Items are concatenated as is, so adjacent items also interact (a flag after an odd
     count of regional indicators re-pairs, a modifier follows another modifier).
@@ -172,4 +177,4 @@ def emoji_sequences(min_size: int = 1, max_size: int = 6) -> SearchStrategy[str]
             raise InvalidArgument(f"{name}={value!r} must be >= 0")
     if max_size < min_size:
         raise InvalidArgument(f"max_size={max_size!r} must be >= min_size={min_size!r}")
-    return st.lists(_ITEM, min_size=min_size, max_size=max_size).map("".join)
+    return st.lists(EMOJI_ITEM, min_size=min_size, max_size=max_size).map("".join)

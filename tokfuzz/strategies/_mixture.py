@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from tokfuzz.strategies._code import code_with_string_literals
-from tokfuzz.strategies._emoji import emoji_sequences
+from tokfuzz.strategies._code import CODE_LINE
+from tokfuzz.strategies._emoji import EMOJI_ITEM
 from tokfuzz.strategies._scripts import mixed_script_identifiers
-from tokfuzz.strategies._whitespace import whitespace_runs
+from tokfuzz.strategies._whitespace import NUMBER, WHITESPACE_RUN
 
 __all__ = ["SPECIAL_TOKEN_LOOKALIKES", "unicode_text"]
 
@@ -37,10 +37,11 @@ _WORDS: tuple[str, ...] = (
 
 _PIECES: tuple[tuple[int, SearchStrategy[str]], ...] = (
     (5, st.sampled_from(_WORDS)),
-    (4, emoji_sequences(max_size=2)),
+    (4, EMOJI_ITEM),
+    (2, WHITESPACE_RUN),
+    (1, NUMBER),
     (2, mixed_script_identifiers()),
-    (2, whitespace_runs()),
-    (1, code_with_string_literals()),
+    (1, CODE_LINE),
     (2, st.text(max_size=8)),
     (1, st.sampled_from(SPECIAL_TOKEN_LOOKALIKES)),
     (1, st.one_of(  # lone surrogates U+D800..U+DFFF (one, or two in either order), NUL
