@@ -96,6 +96,8 @@ class _Literal:
 
 @dataclass(frozen=True)
 class _Language:
+    """The literal forms and line templates of one language."""
+
     literals: tuple[_Literal, ...]
     lines: tuple[str, ...]
     """Line templates with ``{name}``, ``{lit}`` and ``{note}`` (comment text) fields."""
@@ -111,18 +113,34 @@ _BASH = (_hex_bytes, _ucs_u, _ucs_big_u)
 _LANGUAGES: dict[str, _Language] = {
     "python": _Language(
         literals=(
-            _Literal('"', '"', _PY, '\\"'), _Literal("'", "'", _PY, "\\'"), _Literal('f"', '"', _PY, '\\"', "{{{}}}"),
-            _Literal('r"', '"'), _Literal('b"', '"', (_hex_bytes,), '\\"', ascii_only=True),
+            _Literal('"', '"', _PY, '\\"'),
+            _Literal("'", "'", _PY, "\\'"),
+            _Literal('f"', '"', _PY, '\\"', hole="{{{}}}"),
+            _Literal('r"', '"'),
+            _Literal('b"', '"', (_hex_bytes,), '\\"', ascii_only=True),
         ),
         lines=("{name} = {lit}", "print({lit})  # {note}", "def {name}(x):\n    return {lit}", "# {note}"),
     ),
     "javascript": _Language(
-        literals=(_Literal('"', '"', _JS, '\\"'), _Literal("'", "'", _JS, "\\'"), _Literal("`", "`", _JS, "\\`", "${{{}}}")),
-        lines=("const {name} = {lit};", "console.log({lit}); // {note}", "let {name} = {{ label: {lit} }};", "/* {note} */ export default {lit};"),
+        literals=(
+            _Literal('"', '"', _JS, '\\"'),
+            _Literal("'", "'", _JS, "\\'"),
+            _Literal("`", "`", _JS, "\\`", hole="${{{}}}"),
+        ),
+        lines=(
+            "const {name} = {lit};",
+            "console.log({lit}); // {note}",
+            "let {name} = {{ label: {lit} }};",
+            "/* {note} */ export default {lit};",
+        ),
     ),
     "rust": _Language(
         literals=(_Literal('"', '"', (_braced_u, _rust_x), '\\"'), _Literal('r#"', '"#', quote='"')),
-        lines=("let {name} = {lit};", 'println!("{{}}", {lit}); // {note}', "/// {note}\nfn {name}() -> &'static str {{ {lit} }}"),
+        lines=(
+            "let {name} = {lit};",
+            'println!("{{}}", {lit}); // {note}',
+            "/// {note}\nfn {name}() -> &'static str {{ {lit} }}",
+        ),
     ),
     "go": _Language(
         literals=(_Literal('"', '"', _GO, '\\"'), _Literal("`", "`")),
@@ -138,13 +156,23 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "sql": _Language(
         literals=(
-            _Literal("'", "'", quote="''"), _Literal("N'", "'", quote="''"), _Literal("U&'", "'", (_sql_unicode,), "''"),
+            _Literal("'", "'", quote="''"),
+            _Literal("N'", "'", quote="''"),
+            _Literal("U&'", "'", (_sql_unicode,), "''"),
             _Literal("E'", "'", (_hex_bytes, _ucs_u), "\\'"),
         ),
-        lines=('SELECT {lit} AS "{name}"; -- {note}', 'INSERT INTO t ("{name}") VALUES ({lit});', "SELECT * FROM t WHERE {name} = {lit};"),
+        lines=(
+            'SELECT {lit} AS "{name}"; -- {note}',
+            'INSERT INTO t ("{name}") VALUES ({lit});',
+            "SELECT * FROM t WHERE {name} = {lit};",
+        ),
     ),
     "shell": _Language(
-        literals=(_Literal('"', '"', quote='\\"', hole="${{{}}}"), _Literal("'", "'"), _Literal("$'", "'", _BASH, "\\'")),
+        literals=(
+            _Literal('"', '"', quote='\\"', hole="${{{}}}"),
+            _Literal("'", "'"),
+            _Literal("$'", "'", _BASH, "\\'"),
+        ),
         lines=("echo {lit}  # {note}", "{name}={lit}", "export {name}={lit}", "printf '%s\\n' {lit}"),
         unicode_names=False,
     ),
@@ -154,7 +182,8 @@ CODE_LANGUAGES: tuple[str, ...] = tuple(sorted(_LANGUAGES))
 """The languages ``code_with_string_literals`` accepts."""
 
 _ESCAPED_CODE_POINTS: tuple[int, ...] = (
-    0x41, 0xE9, 0x0, 0xA0, 0x301, 0x4E2D, 0x200D, 0x200B, 0xFEFF, 0x2028, 0xFFFD, 0x1F600, 0x1F3FD, 0x1F1FA, 0x1D11E, 0x10FFFF,
+    0x41, 0xE9, 0x0, 0xA0, 0x301, 0x4E2D, 0x200D, 0x200B,
+    0xFEFF, 0x2028, 0xFFFD, 0x1F600, 0x1F3FD, 0x1F1FA, 0x1D11E, 0x10FFFF,
 )
 """Code points to escape: ASCII, Latin-1, NUL, NBSP, a combining mark, CJK, ZWJ, ZWSP, BOM,
 LINE SEPARATOR, U+FFFD, an emoji, a skin tone, a regional indicator, an astral symbol and
@@ -177,23 +206,25 @@ def _apply(escape: Escape, cp: int) -> str:
     return escape(cp)
 
 
-def _enclose(form: _Literal, parts: tuple[str, list[str]]) -> str:
-    payload, fragments = parts
+def _enclose(form: _Literal, parts: tuple[str, str, list[str]]) -> str:
+    payload, escape, fragments = parts
     if form.ascii_only:
         payload = "".join(map(_hex_bytes, map(ord, payload)))
-    return form.open + payload + "".join(fragments) + form.close
+    return form.open + payload + escape + "".join(fragments) + form.close
 
 
 def _literal(form: _Literal) -> SearchStrategy[str]:
-    """The payload, then 0-2 fragments: a word, an escape, an escaped quote, a hole."""
-    fragments: list[SearchStrategy[str]] = [st.sampled_from(_WORDS)]
+    """The payload; an escape, about half of the time where the form has escapes; then 0-2
+    fragments: an ASCII word, the escaped closing quote, an interpolation."""
+    escape: SearchStrategy[str] = st.just("")
     if form.escapes:
-        fragments.append(st.builds(_apply, st.sampled_from(form.escapes), st.sampled_from(_ESCAPED_CODE_POINTS)))
+        escape |= st.builds(_apply, st.sampled_from(form.escapes), st.sampled_from(_ESCAPED_CODE_POINTS))
+    fragments: list[SearchStrategy[str]] = [st.sampled_from(_WORDS)]
     if form.quote:
         fragments.append(st.just(form.quote))
     if form.hole:
         fragments.append(st.sampled_from(tuple(map(form.hole.format, _ASCII_NAMES))))
-    return st.tuples(_PAYLOAD, st.lists(st.one_of(fragments), max_size=2)).map(partial(_enclose, form))
+    return st.tuples(_PAYLOAD, escape, st.lists(st.one_of(fragments), max_size=2)).map(partial(_enclose, form))
 
 
 def _line(language: _Language) -> SearchStrategy[str]:
@@ -203,10 +234,11 @@ def _line(language: _Language) -> SearchStrategy[str]:
     else:
         names = st.sampled_from(_SHELL_NAMES)
     fields = {"name": names, "lit": st.one_of([_literal(form) for form in language.literals]), "note": _NOTE}
-    return st.one_of([
-        st.fixed_dictionaries({f: fields[f] for _, f, _, _ in string.Formatter().parse(line) if f}).map(line.format_map)
-        for line in language.lines
-    ])
+    filled = []
+    for line in language.lines:
+        used = {field: fields[field] for _, field, _, _ in string.Formatter().parse(line) if field}
+        filled.append(st.fixed_dictionaries(used).map(line.format_map))
+    return st.one_of(filled)
 
 
 _LINES: dict[str, SearchStrategy[str]] = {name: _line(_LANGUAGES[name]) for name in CODE_LANGUAGES}
@@ -225,15 +257,15 @@ def code_with_string_literals(language: str | None = None) -> SearchStrategy[str
     a comment, a JSON object, an SQL statement, a shell command) with an identifier, a
     string literal and comment text. Identifiers are ASCII or ``mixed_script_identifiers``
     (ASCII only in shell). A literal holds a raw payload (a phrase in some script, 1-2
-    emoji items of ``emoji_sequences``, or a mixed-script identifier), then up to two
-    fragments: an ASCII word, an escape of a notable code point in the language's own
-    syntax (``\\xHH`` UTF-8 bytes, ``\\uXXXX`` with surrogate pairs, ``\\U0001F600``,
-    ``\\u{1F600}``, ``\\N{NAME}``, PostgreSQL ``U&'\\+01F600'``), the closing quote
-    escaped (``\\"``, ``''``) or an interpolation (f-string ``{x}``, template literal
-    ``${x}``, shell ``${X}``). Literal forms include raw strings (``r"..."``,
-    ``r#"..."#``, Go backquotes, shell single quotes), prefixed strings (``b"..."``
-    spelled in byte escapes, C ``u8"..."``/``L"..."``/``u"..."``/``U"..."``, SQL
-    ``N'...'``/``E'...'``) and bash ``$'...'``.
+    emoji items of ``emoji_sequences``, or a mixed-script identifier); about half of the
+    time an escape of a notable code point in the language's own syntax (``\\xHH``
+    UTF-8 bytes, ``\\uXXXX`` with surrogate pairs, ``\\U0001F600``, ``\\u{1F600}``,
+    ``\\N{NAME}``, PostgreSQL ``U&'\\+01F600'``); then up to two fragments: an ASCII
+    word, the closing quote escaped (``\\"``, ``''``) or an interpolation (f-string
+    ``{x}``, template literal ``${x}``, shell ``${X}``). Literal forms include raw
+    strings (``r"..."``, ``r#"..."#``, Go backquotes, shell single quotes), prefixed
+    strings (``b"..."`` spelled in byte escapes, C ``u8"..."``/``L"..."``/``u"..."``/
+    ``U"..."``, SQL ``N'...'``/``E'...'``/``U&'...'``) and bash ``$'...'``.
 
     Args:
         language: one of ``CODE_LANGUAGES`` (c, go, javascript, json, python, rust,
@@ -242,9 +274,9 @@ def code_with_string_literals(language: str | None = None) -> SearchStrategy[str
     Raises:
         InvalidArgument: ``language`` is not None and not one of ``CODE_LANGUAGES``.
 
-    Shrinking: toward one line of the first template, the first literal form (a plain
-    double-quoted string, C first when ``language`` is None), an ASCII identifier and
-    the first phrase with no extra fragment.
+    Shrinking: toward a single line with the fewest choices (a template with few
+    fields, often the comment-only one; for ``language=None`` often JSON, whose one literal
+    form needs no choice), an ASCII identifier, a phrase and no extra fragment.
     """
     if language is None:
         return _ANY_CODE

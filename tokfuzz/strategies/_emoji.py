@@ -2,11 +2,12 @@
 
 Every table is built once at import from ``emoji.EMOJI_DATA`` (the RGI emoji of the
 UTS #51 data files bundled with the ``emoji`` package), keeping the fully-qualified
-entries and splitting them into the sequence classes UTS #51 §1.4 defines. Sequence
+entries and splitting them into the sequence classes of UTS #51 §1.4 Definitions. Sequence
 syntax follows UTS #51 (https://www.unicode.org/reports/tr51/): emoji presentation
 sequence (ED-9a), emoji modifier sequence, emoji flag sequence, emoji tag sequence,
-emoji keycap sequence (ED-14c) and emoji ZWJ sequence. Every table is sorted by
-(length, code points), so examples shrink toward short, low code points.
+emoji keycap sequence (ED-14c) and emoji ZWJ sequence. Tables are ordered simplest
+first (RGI tables by length, then code points), so examples shrink toward short
+sequences of low code points.
 """
 
 from __future__ import annotations
@@ -103,13 +104,17 @@ _ANY_MODIFIED = tuple(base + tone for base in _MODIFIER_BASES + _NON_MODIFIER_BA
 _KEYCAPS = tuple(base + vs + KEYCAP for base in KEYCAP_BASES for vs in (VS16, ""))
 """``[0-9#*]`` + optional VS16 + U+20E3: the RGI keycaps (``_RGI["keycap"]``) and their
 unqualified forms."""
-_PRESENTATIONS = tuple(base + sel for base in _VARIATION_BASES for sel in (VS16, VS15, VS15 + VS16, VS16 + VS16))
+_PRESENTATIONS = tuple(base + vs for base in _VARIATION_BASES for vs in (VS16, VS15, VS15 + VS16, VS16 + VS16))
 """Characters with both presentations followed by VS16, VS15, both, or VS16 twice."""
 _DANGLING_ZWJ = tuple(
-    before + single + after for single in RGI_SINGLES for before, after in (("", ZWJ), (ZWJ, ""), ("", ZWJ + ZWJ), (ZWJ, ZWJ))
+    before + single + after
+    for single in RGI_SINGLES
+    for before, after in (("", ZWJ), (ZWJ, ""), ("", ZWJ + ZWJ), (ZWJ, ZWJ))
 )
 """A single emoji with a ZWJ after, before, doubled after, or on both sides."""
-_CUT_SEQUENCES = _sorted({seq[:cut] for cls in _RGI.values() for seq in cls if len(seq) > 2 for cut in range(2, len(seq))})
+_CUT_SEQUENCES = _sorted({
+    seq[:cut] for sequences in _RGI.values() for seq in sequences if len(seq) > 2 for cut in range(2, len(seq))
+})
 """Proper prefixes (two or more code points) of the RGI sequences of three or more code points:
 a ZWJ sequence ending in ZWJ, a tag sequence without its cancel tag, a keycap without U+20E3."""
 

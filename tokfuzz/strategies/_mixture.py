@@ -44,7 +44,7 @@ _PIECES: tuple[tuple[int, SearchStrategy[str]], ...] = (
     (1, CODE_LINE),
     (2, st.text(max_size=8)),
     (1, st.sampled_from(SPECIAL_TOKEN_LOOKALIKES)),
-    (1, st.one_of(  # lone surrogates U+D800..U+DFFF (one, or two in either order), NUL
+    (1, st.one_of(  # 1-2 lone surrogates (a high-low pair in a str stays two code points), NUL
         st.text(st.characters(categories=["Cs"]), min_size=1, max_size=2),
         st.sampled_from(("\x00", "\x00\x00", "a\x00b")),
     )),
@@ -62,13 +62,15 @@ _PIECE = st.sampled_from(tuple(piece for weight, piece in _PIECES for _ in range
 def unicode_text(max_pieces: int = 8) -> SearchStrategy[str]:
     """Concatenations of 1..``max_pieces`` pieces drawn from a weighted table.
 
-    Pieces, with their weight out of 18: an ASCII word or punctuation (5); 0-2 emoji
-    items from ``emoji_sequences`` (4); a ``mixed_script_identifiers`` example (2); a
-    ``whitespace_runs`` example (2); a ``code_with_string_literals`` example (1);
-    hypothesis ``text(max_size=8)`` (2); a ``SPECIAL_TOKEN_LOOKALIKES`` entry (1); lone
-    surrogates U+D800..U+DFFF or NUL (1). Surrogates are not Unicode scalar values, so a
-    string containing one cannot be encoded as UTF-8 (The Unicode Standard §3.9, D76);
-    every backend must still do something defined with it.
+    Pieces, with their weight out of 19: an ASCII word, URL or punctuation (5); one item
+    of ``emoji_sequences`` (4); one whitespace run of ``whitespace_runs`` (2); one digit
+    run of ``whitespace_runs`` (1); a ``mixed_script_identifiers`` example (2); one line
+    of ``code_with_string_literals`` in any language (1); hypothesis ``text(max_size=8)``
+    (2); a ``SPECIAL_TOKEN_LOOKALIKES`` entry (1); one or two lone surrogates
+    U+D800..U+DFFF, or NUL (1). Single items rather than whole examples of the other
+    strategies keep a draw cheap; adjacent pieces rebuild longer runs. Surrogates are not
+    Unicode scalar values (The Unicode Standard §3.9, D76), so no UTF-8 encoding of such
+    a string exists; every backend must still do something defined with it.
 
     Args:
         max_pieces: most pieces per example, an int >= 1.

@@ -44,7 +44,9 @@ DIGIT_SETS: tuple[str, ...] = tuple(
 Devanagari, Thai, fullwidth, mathematical, ...). Characters with Numeric_Type=Decimal are
 encoded in contiguous runs of ten, in order (The Unicode Standard, §4.6 Numeric Value)."""
 
-_WORDS: tuple[str, ...] = ("id", "key", "user", "name", "value", "count", "admin", "paypal", "access", "scope", "config", "Process", "TOKEN")
+_WORDS: tuple[str, ...] = (
+    "id", "key", "user", "name", "value", "count", "admin", "paypal", "access", "scope", "config", "Process", "TOKEN",
+)
 
 # First version: a small hand table of Latin look-alikes in Cyrillic and Greek, all
 # listed in UTS #39 confusables.txt. A later step generates swaps from that data file.
@@ -92,10 +94,12 @@ _SPECIAL_CASING_WORDS = tuple(sorted({
     variant
     for word in ("straße", "ıd", "İd", "σοφός", "ǅemal", "ﬁle", "\u212aelvin", "ſum")
     for variant in (word, word.upper(), word.casefold(), word.title())
+    if not variant.isascii()
 }, key=lambda s: (len(s), s)))
-"""Words with characters whose case mappings change length or script-typical letters
-(SpecialCasing.txt): ß→SS, dotless ı / dotted İ (İ lowercases to i + U+0307), final
-sigma ς, titlecase digraph ǅ, ligature ﬁ→FI, KELVIN SIGN→k, long s ſ→S."""
+"""Words with characters whose case mappings change length or letters (SpecialCasing.txt,
+CaseFolding.txt): ß→SS, dotless ı / dotted İ (İ lowercases to i + U+0307), final sigma ς,
+titlecase digraph ǅ, ligature ﬁ→FI, KELVIN SIGN→k, long s ſ→S; each as is, upper-cased,
+case-folded and title-cased, where the result is still not ASCII."""
 
 
 @st.composite

@@ -105,6 +105,7 @@ def whitespace_runs() -> SearchStrategy[str]:
     Every string ends in whitespace (trailing whitespace is where ``\\s+(?!\\S)`` acts);
     an empty token lets a string start with whitespace and lets two runs meet.
 
-    Shrinking: toward one pair, a short word followed by one space.
+    Shrinking: toward one pair, an empty token (the kind with fewest choices) followed by
+    one space, i.e. ``" "``.
     """
     return st.lists(st.tuples(_TOKEN, WHITESPACE_RUN), min_size=1, max_size=4).map(_assemble)
