@@ -27,3 +27,10 @@ def test_same_bug_different_letters_same_signature() -> None:
     assert signature(v, "mistral-v3", "a  b") == signature(v, "mistral-v3", "xy  zw")
     assert signature(v, "mistral-v3", "a  b") != signature(v, "mistral-v3", "a\u200db")
     assert signature(v, "mistral-v3", "a  b").startswith("cross_backend|mistral-v3|hf,spm|ids-differ|")
+
+
+def test_out_of_vocabulary_characters_share_one_shape(subject) -> None:
+    spm = subject("mistral-v3").backends["spm"]
+    assert shape("ぁ", spm) == shape("⌚", spm) == shape("٥", spm) == "bytes"
+    assert shape("a", spm) == "L:Latn"
+    assert shape("ab  12", subject("cl100k_base").backends["tiktoken"]) == "L:Latn sp N:ascii"

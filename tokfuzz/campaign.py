@@ -141,7 +141,7 @@ class Hunt:
                 witness = minimize(text, self._fails_like(v), max_calls=_MIN_CALLS)
                 shrunk = [w for w in check(Observation(witness, self.backends), (v.property,)) if _verdict_key(w) == key]
                 v = shrunk[0] if shrunk else v
-                sig = signature(v, self.subject, witness)
+                sig = signature(v, self.subject, witness, self.backends[self.reference])
                 if sig in self.findings or sig in self._known:
                     self._streak[key] = self._streak.get(key, 0) + 1
                 else:
@@ -221,12 +221,12 @@ def _silence_native_stderr() -> None:
     os.close(fd)
 
 
-def run_campaign(config: CampaignConfig, on_progress: Callable[[dict[str, tuple[int, float, int, int]]], None] | None = None) -> list[SubjectRun]:
+def run_campaign(config: CampaignConfig, on_progress: Callable[[dict[str, tuple[int, float, int, int, bool]]], None] | None = None) -> list[SubjectRun]:
     """Fuzz every subject of ``config`` for ``config.seconds`` of wall time in all,
     ``config.workers`` subjects at a time (each gets ``seconds * workers / n``).
 
-    ``on_progress`` receives ``{subject: (inputs, seconds, classes, new classes)}``
-    about twice a second. Returns one SubjectRun per subject, in config order.
+    ``on_progress`` receives ``{subject: (inputs, seconds, classes, new classes,
+    finished)}`` about twice a second. Returns one SubjectRun per subject, in config order.
     """
     n = len(config.subjects)
     workers = max(1, min(config.workers, n))
@@ -236,7 +236,7 @@ def run_campaign(config: CampaignConfig, on_progress: Callable[[dict[str, tuple[
     pending = list(config.subjects)
     running: dict[str, Any] = {}
     done: dict[str, SubjectRun] = {}
-    status: dict[str, tuple[int, float, int, int]] = {}
+    status: dict[str, tuple[int, float, int, int, bool]] = {}
     while pending or running:
         while pending and len(running) < workers:
             subject = pending.pop(0)
@@ -246,6 +246,8 @@ def run_campaign(config: CampaignConfig, on_progress: Callable[[dict[str, tuple[
         try:
             run = results.get(timeout=0.5)
             done[run.subject] = run
+            if run.subject in status:
+                status[run.subject] = (*status[run.subject][:4], True)
             running.pop(run.subject).join()
         except queue.Empty:
             for subject, proc in list(running.items()):
@@ -257,7 +259,7 @@ def run_campaign(config: CampaignConfig, on_progress: Callable[[dict[str, tuple[
                 subject, inputs, secs, classes, new = progress.get_nowait()
             except queue.Empty:
                 break
-            status[subject] = (inputs, secs, classes, new)
+            status[subject] = (inputs, secs, classes, new, subject in done)
         if on_progress is not None:
             on_progress(status)
     return [done[s] for s in config.subjects]

@@ -135,7 +135,7 @@ def _store(corpus: Any, runs: list[Any]) -> int:
                 continue
             versions = {b: run.versions.get(b, "?") for b in f.backends}
             cases.append(Case(
-                id=case_id(f.property, f.subject, f.input, f.backends), input=f.input, property=f.property, subject=f.subject,
+                id=case_id(f.property, f.subject, f.input, (*f.backends, f.kind)), input=f.input, property=f.property, subject=f.subject,
                 backends=tuple(f.backends), signature=f.signature, status="open",
                 note=f"untriaged: {f.detail[:400]}", found_by=f.found_by, found_at=now_iso(),
                 versions=versions, observed=_jsonable(f.observed),

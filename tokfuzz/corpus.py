@@ -57,16 +57,17 @@ _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _HINT = "fix or delete that line (one JSON object per line, schema in DESIGN §5)"
 
 
-def case_id(property: str, subject: str, text: str, backends: Sequence[str] = ()) -> str:
+def case_id(property: str, subject: str, text: str, qualifiers: Sequence[str] = ()) -> str:
     """Corpus id of a failure: the first 16 hex digits of the SHA-256 of
     ``property + "\\x00" + subject + "\\x00" + text`` in UTF-8 (lone surrogates
     encoded with ``surrogatepass``, so every ``str`` has an id), followed by
-    ``"\\x00" + ",".join(backends)`` when backends are given.
+    ``"\\x00" + ",".join(qualifiers)`` when qualifiers are given.
 
-    The backends extend DESIGN §5's id: the same minimal witness often splits two
-    different pairs (``hf`` and ``tokie`` both against ``tiktoken``), and those are
-    different findings that must both be stored."""
-    parts = (property, subject, text, ",".join(backends)) if backends else (property, subject, text)
+    The qualifiers (tokfuzz passes the backends and the failure kind) extend
+    DESIGN §5's id: the same minimal witness often fails two backend pairs (``hf`` and
+    ``tokie`` both against ``tiktoken``) or two parts of one property (coverage and
+    dialect), and those are different findings that must both be stored."""
+    parts = (property, subject, text, ",".join(qualifiers)) if qualifiers else (property, subject, text)
     data = "\x00".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(data).hexdigest()[:16]
 

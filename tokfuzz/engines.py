@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -64,6 +64,7 @@ def run_hypothesis(
             phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),
             derandomize=False,
+            verbosity=Verbosity.quiet,
         )(given(st.lists(strategy, min_size=_TEXTS_PER_EXAMPLE, max_size=_TEXTS_PER_EXAMPLE))(body))
         if seed is not None:
             test = hypothesis_seed(seed + batch)(test)
