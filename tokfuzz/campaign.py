@@ -15,7 +15,6 @@ Subjects run in parallel worker processes (``workers``), each with its own backe
 from __future__ import annotations
 
 import multiprocessing
-import os
 import queue
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -202,23 +201,13 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
 
 
 def _worker(config: CampaignConfig, subject: str, seconds: float, progress: Any, results: Any) -> None:
-    _silence_native_stderr()
-    try:
-        results.put(_hunt_subject(config, subject, seconds, progress))
-    except Exception as exc:  # noqa: BLE001 - reported per subject, the campaign goes on
-        results.put(SubjectRun(subject, error=f"{type(exc).__name__}: {exc}"))
+    from tokfuzz.quiet import native_stderr_to_log
 
-
-def _silence_native_stderr() -> None:
-    """Rust panics print a backtrace to fd 2 on every caught panic; in a worker that
-    floods the terminal, so fd 2 goes to ``$TOKFUZZ_CACHE/worker-stderr.log``."""
-    from tokfuzz.models import cache_dir
-
-    path = cache_dir() / "worker-stderr.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
+    with native_stderr_to_log():
+        try:
+            results.put(_hunt_subject(config, subject, seconds, progress))
+        except Exception as exc:  # noqa: BLE001 - reported per subject, the campaign goes on
+            results.put(SubjectRun(subject, error=f"{type(exc).__name__}: {exc}"))
 
 
 def run_campaign(config: CampaignConfig, on_progress: Callable[[dict[str, tuple[int, float, int, int, bool]]], None] | None = None) -> list[SubjectRun]:

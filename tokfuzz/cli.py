@@ -151,8 +151,11 @@ def _replay(args: argparse.Namespace, console: Console) -> int:
     from tokfuzz.corpus import Corpus
     from tokfuzz.replay import replay_cases
 
+    from tokfuzz.quiet import native_stderr_to_log
+
     cases = _load_corpus(Corpus(args.corpus))
-    results = replay_cases(cases, args.subject or None, tuple(args.backend))
+    with native_stderr_to_log():
+        results = replay_cases(cases, args.subject or None, tuple(args.backend))
     table = Table(title=f"replay of {args.corpus} ({len(results)} cases)")
     for col in ("subject", "property", "backends", "status", "reproduces", "verdict"):
         table.add_column(col)
