@@ -124,6 +124,18 @@ def _diff_codepoints(want: str, got: str) -> tuple[str, str]:
     return kind, "; ".join(parts)
 
 
+def _verdict_of_raise(prop: str, name: str, step: str, raised: Raised, observed: dict[str, Any]) -> Verdict:
+    detail = f"{name}.{step} raised {raised.type}: {raised.message}"
+    return Verdict(prop, (name,), f"{step}-raises:{raised.type}", detail, observed)
+
+
+def _raised(prop: str, name: str, step: str, exc: BaseException, ids: list[int]) -> Verdict:
+    """The verdict for a library call (``step``) that raised ``exc``; control-flow
+    exceptions are re-raised instead."""
+    _reraise_control(exc)
+    return _verdict_of_raise(prop, name, step, Raised.of(exc), {name: ids})
+
+
 def roundtrip(obs: Observation, name: str) -> list[Verdict]:
     """``decode(encode(x)) == target(x)``: ``x``, or the backend's ``normalize(x)``
     where it declares one; a lone surrogate counts as U+FFFD on both sides (Unicode §3.9 D91: lone
@@ -133,15 +145,13 @@ def roundtrip(obs: Observation, name: str) -> list[Verdict]:
     backend = obs.backends[name]
     ids = obs.ids(name)
     if isinstance(ids, Raised):
-        return [Verdict("roundtrip", (name,), f"encode-raises:{ids.type}", f"{name}.encode raised {ids.type}: {ids.message}", {name: ids.to_json()})]
+        return [_verdict_of_raise("roundtrip", name, "encode", ids, {name: ids.to_json()})]
     normalize: Callable[[str], str] | None = getattr(backend, "normalize", None)
     try:
         target = replace_surrogates(normalize(obs.text) if normalize else obs.text)
         decoded = replace_surrogates(backend.decode(ids))
     except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
-        _reraise_control(exc)
-        raised = Raised.of(exc)
-        return [Verdict("roundtrip", (name,), f"decode-raises:{raised.type}", f"{name}.decode raised {raised.type}: {raised.message}", {name: ids})]
+        return [_raised("roundtrip", name, "decode", exc, ids)]
     if decoded == target:
         return []
     kind, how = _diff_codepoints(target, decoded)
@@ -185,9 +195,7 @@ def split_consistency(obs: Observation, name: str) -> list[Verdict]:
     try:
         pieces = list(pretokenize(obs.text))
     except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
-        _reraise_control(exc)
-        raised = Raised.of(exc)
-        return [*out, Verdict("split_consistency", (name,), f"pretokenize-raises:{raised.type}", f"{name}.pretokenize raised {raised}", {name: ids})]
+        return [*out, _raised("split_consistency", name, "pretokenize", exc, ids)]
     out.extend(_independence(obs, name, backend, ids, pieces))
     pattern: str | None = getattr(backend, "pattern", None)
     specials: Sequence[str] = getattr(backend, "special_strings", ())
@@ -207,9 +215,7 @@ def _coverage(obs: Observation, name: str, backend: Backend, ids: list[int], tok
         want = expected_bytes(obs.text) if expected_bytes else text_bytes(normalize(obs.text) if normalize else obs.text)
         got = b"".join(token_bytes(i) for i in ids)
     except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
-        _reraise_control(exc)
-        raised = Raised.of(exc)
-        return [Verdict("split_consistency", (name,), f"token-bytes-raises:{raised.type}", f"{name}: {raised}", {name: ids})]
+        return [_raised("split_consistency", name, "token-bytes", exc, ids)]
     if got == want or (getattr(backend, "prefix_space", False) and got == b" " + want):
         return []
     detail = f"{name}: tokens cover {got!r}, input is {want!r}; pieces {token_pieces(backend, ids)}"
@@ -225,9 +231,7 @@ def _independence(obs: Observation, name: str, backend: Backend, ids: list[int],
     try:
         joined = [i for piece_ids in _encode_all(backend, pieces) for i in piece_ids]
     except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
-        _reraise_control(exc)
-        raised = Raised.of(exc)
-        return [Verdict("split_consistency", (name,), f"piece-encode-raises:{raised.type}", f"{name}: {raised}", {name: ids})]
+        return [_raised("split_consistency", name, "piece-encode", exc, ids)]
     if joined == ids:
         return []
     detail = f"{name}: encode(x) {token_pieces(backend, ids)} != encode over pre-tokens {pieces!r}: {token_pieces(backend, joined)}"

@@ -1,47 +1,32 @@
 """bpe-openai adapter: ``bpe-openai:cl100k_base``, ``bpe-openai:o200k_base``.
 
-bpe-openai is a Rust BPE (github rust-gems) with a tiktoken-compatible API and its own
-hand-written pre-tokenizer; ``pretokenize`` exposes that pre-tokenizer (through the
-bindings' ``PyTokenizer.pretokenize``) so tokfuzz can check it against the declared
-regex.
+bpe-openai is a Rust BPE (github rust-gems) behind a tiktoken-compatible API, so the
+adapter is tiktoken's plus one member: ``pretokenize`` exposes bpe-openai's own
+hand-written pre-tokenizer (the bindings' ``PyTokenizer.pretokenize``), so tokfuzz can
+check it against the regex the model declares.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from tokfuzz import models
 from tokfuzz.backends.base import BackendUnavailable
+from tokfuzz.backends.tiktoken import TiktokenBackend
 
 __all__ = ["BpeOpenAIBackend", "load"]
 
 
-class BpeOpenAIBackend:
-    """A ``bpe_openai.Encoding`` behind the Backend protocol."""
+class BpeOpenAIBackend(TiktokenBackend):
+    """A ``bpe_openai.Encoding`` (tiktoken-compatible) behind the Backend protocol."""
 
     def __init__(self, encoding: Any, name: str = "bpe-openai") -> None:
-        self.name = name
-        self._enc = encoding
-        self.vocab_size: int = encoding.n_vocab
-        self.pattern: str = encoding._pat_str
+        super().__init__(encoding, name)
         self.version = models.library_version("bpe-openai")
 
-    def encode(self, text: str) -> list[int]:
-        """Ids via ``Encoding.encode`` with its tiktoken-like defaults."""
-        return self._enc.encode(text)
-
-    def decode(self, ids: Sequence[int]) -> str:
-        """``Encoding.decode`` (errors="replace")."""
-        return self._enc.decode(list(ids))
-
-    def decode_bytes(self, ids: Sequence[int]) -> bytes:
-        """Raw bytes of ``ids``."""
-        return self._enc.decode_bytes(list(ids))
-
-    def token_bytes(self, token: int) -> bytes:
-        """Bytes of one token."""
-        return self._enc.decode_single_token_bytes(token)
+    def encode_batch(self, texts: list[str]) -> list[list[int]]:
+        """One ``encode`` per text (bpe-openai's batch call is a Python thread pool)."""
+        return [self.encode(t) for t in texts]
 
     def pretokenize(self, text: str) -> list[str]:
         """The Rust pre-tokenizer's pieces of ``text``, after the same lone-surrogate

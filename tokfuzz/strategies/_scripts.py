@@ -10,6 +10,8 @@ Tokenizers meet all of them in pasted source code, so all of them are generated.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any, Literal, cast
+
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -118,7 +120,7 @@ def _number_in(args: tuple[str, int]) -> str:
 _SEGMENTS: tuple[SearchStrategy[str], ...] = (
     st.sampled_from(_WORDS),
     *(
-        st.text(st.characters(min_codepoint=lo, max_codepoint=hi, categories=cats), min_size=1, max_size=5)
+        st.text(st.characters(min_codepoint=lo, max_codepoint=hi, categories=cast(Any, cats)), min_size=1, max_size=5)
         for lo, hi, cats in _SCRIPT_BLOCKS
     ),
     st.tuples(  # Hangul conjoining jamo: choseong, jungseong, optional jongseong (NFC composes them)
@@ -140,10 +142,10 @@ _SEGMENTS: tuple[SearchStrategy[str], ...] = (
 """Segment kinds, simplest first: ``one_of`` shrinks toward an ASCII word."""
 
 _GLUES: tuple[str, ...] = ("", "_", "", "_", *INVISIBLES)
-_NORMAL_FORMS: tuple[str, ...] = ("", "", "NFC", "NFD", "NFKC")
+_NORMAL_FORMS: tuple[Literal["", "NFC", "NFD", "NFKC"], ...] = ("", "", "NFC", "NFD", "NFKC")
 
 
-def _assemble(args: tuple[list[str], str, str]) -> str:
+def _assemble(args: tuple[list[str], str, Literal["", "NFC", "NFD", "NFKC"]]) -> str:
     segments, glue, form = args
     joined = glue.join(segments)
     return unicodedata.normalize(form, joined) if form else joined
