@@ -59,7 +59,7 @@ class SubjectRun:
     seconds: float = 0.0
     load_seconds: float = 0.0
     findings: list[Finding] = field(default_factory=list)
-    versions: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, dict[str, str]] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
     error: str = ""
 

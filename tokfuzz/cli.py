@@ -133,7 +133,7 @@ def _store(corpus: Any, runs: list[Any]) -> int:
         for f in run.findings:
             if not f.new:
                 continue
-            versions = {b: run.versions.get(b, "?") for b in f.backends}
+            versions = {lib: v for b in f.backends for lib, v in run.versions.get(b, {b: "?"}).items()}
             cases.append(Case(
                 id=case_id(f.property, f.subject, f.input, (*f.backends, f.kind)), input=f.input, property=f.property, subject=f.subject,
                 backends=tuple(f.backends), signature=f.signature, status="open",
@@ -192,8 +192,8 @@ def _backends(console: Console) -> int:
         except BackendUnavailable as exc:
             table.add_row(name, "-", "no", str(exc))
             continue
-        for bname, version in subject.versions.items():
-            table.add_row(name, bname, "yes", version)
+        for bname, versions in subject.versions.items():
+            table.add_row(name, bname, "yes", ", ".join(f"{lib} {v}" for lib, v in versions.items()))
         for spec, why in subject.unavailable.items():
             table.add_row(name, spec, "no", why)
     console.print(table)

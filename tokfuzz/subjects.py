@@ -11,14 +11,26 @@ from dataclasses import dataclass, field
 
 from tokfuzz.backends.base import Backend, BackendUnavailable
 from tokfuzz.backends.registry import load_backend
+from tokfuzz.models import library_version
 
-__all__ = ["CUSTOM", "SUBJECTS", "Subject", "load_subject"]
+__all__ = ["CUSTOM", "DISTRIBUTIONS", "SUBJECTS", "Subject", "load_subject"]
 
 #: name of the subject made only of user-given backend specs
 CUSTOM = "custom"
 
 _OPENAI = ("tiktoken", "hf", "bpe-openai", "tokie")
 _SPM = ("spm", "hf", "tokie", "mistral")
+
+#: backend name -> the PyPI distributions whose versions a finding depends on (the HF
+#: and tokie backends load a tokenizer.json that transformers converted)
+DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "tiktoken": ("tiktoken",),
+    "hf": ("tokenizers", "transformers"),
+    "spm": ("sentencepiece",),
+    "bpe-openai": ("bpe-openai",),
+    "tokie": ("tokie", "transformers"),
+    "mistral-common": ("mistral-common",),
+}
 
 #: subject name -> backend kinds, reference first. A subject's spec is KIND:SUBJECT.
 SUBJECTS: dict[str, tuple[str, ...]] = {
@@ -44,9 +56,18 @@ class Subject:
     unavailable: dict[str, str] = field(default_factory=dict)
 
     @property
-    def versions(self) -> dict[str, str]:
-        """Library version of each backend (``"?"`` for a plugin that declares none)."""
-        return {name: str(getattr(b, "version", "?")) for name, b in self.backends.items()}
+    def versions(self) -> dict[str, dict[str, str]]:
+        """Per backend, the versions of the libraries that shape its output, by PyPI
+        name (``{"hf": {"tokenizers": "0.23.3", "transformers": "5.23.0"}}``); a plugin
+        reports its own ``version`` attribute under its name, or ``"?"``."""
+        out: dict[str, dict[str, str]] = {}
+        for name, backend in self.backends.items():
+            dists = DISTRIBUTIONS.get(name)
+            if dists is None:
+                out[name] = {name: str(getattr(backend, "version", "?"))}
+            else:
+                out[name] = {d: library_version(d) for d in dists}
+        return out
 
 
 def load_subject(name: str, extra_specs: tuple[str, ...] = ()) -> Subject:
