@@ -28,7 +28,9 @@ def test_classes_from_the_corpus_are_known_not_new() -> None:
     sig = "cross_backend|custom|chars,drops-zwj|ids-differ|ZWJ"
     hunt = _hunt(properties=("cross_backend",), known={sig: "\u200d"})
     assert hunt.check("x\u200dy", "test") == []
-    assert hunt.findings == {}
+    assert hunt.check("\u200d\u200d", "test") == []
+    known = hunt.findings[sig]
+    assert (known.new, known.count, known.input) == (False, 2, "\u200d")
 
 
 def test_a_second_root_cause_is_a_second_class() -> None:

@@ -130,29 +130,35 @@ class Hunt:
         return self._seen[key] % (1 << min(self._streak.get(key, 0), 8)) == 0
 
     def check(self, text: str, found_by: str) -> list[Finding]:
-        """Run the oracles on ``text``; return the findings of classes new to this run."""
+        """Run the oracles on ``text``; return the findings of classes new to the
+        corpus and to this run. Known classes are counted in ``findings`` too, with
+        ``new=False`` and the corpus' witness."""
         self.inputs += 1
         fresh: list[Finding] = []
         for v in check(Observation(text, self.backends), self.properties):
             key = _verdict_key(v)
             sig = self._attribute(v, text)
+            witness = self._known.get(sig, text) if sig is not None else text
             if sig is None and self._should_shrink(key):
                 witness = minimize(text, self._fails_like(v), max_calls=_MIN_CALLS)
                 shrunk = [w for w in check(Observation(witness, self.backends), (v.property,)) if _verdict_key(w) == key]
                 v = shrunk[0] if shrunk else v
                 sig = signature(v, self.subject, witness, self.backends[self.reference])
-                if sig in self.findings or sig in self._known:
-                    self._streak[key] = self._streak.get(key, 0) + 1
-                else:
-                    self._streak[key] = 0
+                known = sig in self.findings or sig in self._known
+                self._streak[key] = self._streak.get(key, 0) + 1 if known else 0
+                if not known:
                     self._witnesses.setdefault(key, []).append((witness, sig))
-                    finding = Finding(sig, v.property, self.subject, v.backends, v.kind, witness, v.detail, v.observed,
-                                      round(self.clock() - self.started, 3), found_by, new=sig not in self._known)
-                    self.findings[sig] = finding
-                    fresh.append(finding)
-                    continue
-            if sig is not None and sig in self.findings:
+                witness = self._known.get(sig, witness)
+            if sig is None:
+                continue
+            if sig in self.findings:
                 self.findings[sig].count += 1
+                continue
+            finding = Finding(sig, v.property, self.subject, v.backends, v.kind, witness, v.detail, v.observed,
+                              round(self.clock() - self.started, 3), found_by, new=sig not in self._known)
+            self.findings[sig] = finding
+            if finding.new:
+                fresh.append(finding)
         return fresh
 
 

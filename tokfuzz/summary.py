@@ -26,14 +26,19 @@ def print_summary(console: Console, runs: Sequence[SubjectRun], written: int) ->
         subjects.add_row(r.subject, ", ".join(r.versions), f"{r.load_seconds:.1f}", f"{r.inputs:,}", f"{r.rate:,.0f}",
                          str(len(r.findings)), str(sum(f.new for f in r.findings)))
     console.print(subjects)
-    classes = Table(title="classes found", show_lines=True)
-    for col in ("subject", "property", "backends", "kind", "count", "new", "minimal witness"):
+    classes = Table(title="new classes", show_lines=True)
+    for col in ("subject", "property", "backends", "kind", "count", "status", "minimal witness"):
         classes.add_column(col, overflow="fold")
     for r in runs:
         for f in sorted(r.findings, key=lambda f: (f.property, f.backends, f.kind)):
-            classes.add_row(r.subject, f.property, " vs ".join(f.backends), f.kind, str(f.count),
-                            "new" if f.new else "known", describe_text(f.input, limit=12))
-    console.print(classes)
+            if f.new:
+                classes.add_row(r.subject, f.property, " vs ".join(f.backends), f.kind, str(f.count),
+                                "new", describe_text(f.input, limit=12))
+    if classes.row_count:
+        console.print(classes)
+    known = [f for r in runs for f in r.findings if not f.new]
+    console.print(f"{len(known)} known class(es) seen again ({sum(f.count for f in known):,} failures), "
+                  f"{sum(f.new for r in runs for f in r.findings)} new")
     for r in runs:
         for spec, why in r.unavailable.items():
             console.print(f"[yellow]{r.subject}: {spec} did not load: {why}[/yellow]")
