@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,24 @@ def test_fuzz_finds_stores_then_knows_and_replay_agrees(tmp_path: Path, capsys: 
     capsys.readouterr()
     assert main(["replay", "--corpus", str(corpus), *PLUGINS]) == 0
     assert f"{len(lines)} open, 0 expected, 0 fixed; 0 unexpected, 0 skipped" in capsys.readouterr().out
+
+
+def test_backends_lists_every_subject_backend_and_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    from tokfuzz.backends.registry import KINDS
+    from tokfuzz.subjects import SUBJECTS
+
+    assert main(["backends"]) == 0
+    out = capsys.readouterr().out
+    for name in (*SUBJECTS, *KINDS, "tokenizers", "transformers", "sentencepiece", "mistral-common"):
+        assert name in out
+
+
+def test_progress_line_counts_only_running_subjects_rate() -> None:
+    from rich.console import Console
+
+    from tokfuzz.progress import CampaignProgress
+
+    progress = CampaignProgress(Console(file=open(os.devnull, "w")), ["a", "b"], 60)
+    line = progress.line({"a": (1000, 10.0, 3, 1, True), "b": (500, 5.0, 2, 2, False)})
+    assert "1,500 inputs" in line and "100 inputs/s" in line
+    assert "classes 5 (3 new, 2 known)" in line and "[b]" in line

@@ -98,7 +98,8 @@ def _fuzz(args: argparse.Namespace, console: Console) -> int:
         known.setdefault(case.subject, {}).setdefault(case.signature, case.input)
     config = CampaignConfig(subjects, args.seconds, tuple(args.property) or PROPERTIES, tuple(args.backend),
                             args.engine, args.seed, args.workers, known)
-    console.print(f"tokfuzz fuzz: {len(subjects)} subject(s), {args.seconds:g} s, {config.workers} worker(s), engine {args.engine}")
+    console.print(f"tokfuzz fuzz: {len(subjects)} subject(s), {args.seconds:g} s, "
+                  f"{min(config.workers, len(subjects))} worker(s), engine {args.engine}")
     from tokfuzz.progress import CampaignProgress
 
     with CampaignProgress(console, subjects, args.seconds) as progress:
