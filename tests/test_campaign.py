@@ -49,3 +49,13 @@ def test_run_campaign_on_real_subject_finds_classes_within_budget() -> None:
     assert any(f.property == "cross_backend" and f.backends == ("hf", "spm") for f in run.findings)
     for f in run.findings:
         assert len(f.input) <= 24, f  # minimal witnesses are short
+
+
+def test_novelty_rewards_new_token_ids_and_new_classes() -> None:
+    hunt = _hunt(properties=("cross_backend",))
+    hunt.check("abc", "test")
+    assert hunt.last_novelty == 3.0  # three ids never seen
+    hunt.check("cab", "test")
+    assert hunt.last_novelty == 0.0  # nothing new
+    hunt.check("a\u200d", "test")
+    assert hunt.last_novelty == 1.0 + 10  # one new id, one new class

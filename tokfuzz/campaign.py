@@ -95,6 +95,7 @@ class Hunt:
         self.clock = clock
         self.started = clock()
         self.inputs = 0
+        self.last_novelty = 0.0
         self.findings: dict[str, Finding] = {}
         self._known = dict(known or {})
         self._witnesses: dict[tuple[str, tuple[str, ...], str], list[tuple[str, str]]] = {}
@@ -102,6 +103,7 @@ class Hunt:
             prop, _subject, names, kind, _shape = sig.split("|", 4)
             self._witnesses.setdefault((prop, tuple(names.split(",")) if names else (), kind), []).append((witness, sig))
         self._streak: dict[tuple[str, tuple[str, ...], str], int] = {}
+        self._seen_ids: set[int] = set()  # reference token ids seen so far (bounded by the vocabulary)
         self._seen: dict[tuple[str, tuple[str, ...], str], int] = {}
 
     def _fails_like(self, v: Verdict) -> Callable[[str], bool]:
@@ -129,13 +131,32 @@ class Hunt:
         self._seen[key] = self._seen.get(key, 0) + 1
         return self._seen[key] % (1 << min(self._streak.get(key, 0), 8)) == 0
 
+    def novelty(self, obs: Observation, fresh: list[Finding]) -> float:
+        """How much new behaviour ``obs`` reached: reference token ids never seen
+        before in this run, plus 10 per new class. The engines steer towards it."""
+        ids = obs.ids(self.reference)
+        new_ids = 0
+        if isinstance(ids, list):
+            before = len(self._seen_ids)
+            self._seen_ids.update(ids)
+            new_ids = len(self._seen_ids) - before
+        return float(new_ids + 10 * len(fresh))
+
     def check(self, text: str, found_by: str) -> list[Finding]:
         """Run the oracles on ``text``; return the findings of classes new to the
         corpus and to this run. Known classes are counted in ``findings`` too, with
-        ``new=False`` and the corpus' witness."""
+        ``new=False`` and the corpus' witness. ``last_novelty`` is set for the engine."""
         self.inputs += 1
         fresh: list[Finding] = []
-        for v in check(Observation(text, self.backends), self.properties):
+        obs = Observation(text, self.backends)
+        try:
+            self._check(obs, text, found_by, fresh)
+        finally:
+            self.last_novelty = self.novelty(obs, fresh)
+        return fresh
+
+    def _check(self, obs: Observation, text: str, found_by: str, fresh: list[Finding]) -> None:
+        for v in check(obs, self.properties):
             key = _verdict_key(v)
             sig = self._attribute(v, text)
             witness = self._known.get(sig, text) if sig is not None else text
@@ -159,7 +180,6 @@ class Hunt:
             self.findings[sig] = finding
             if finding.new:
                 fresh.append(finding)
-        return fresh
 
 
 @dataclass(frozen=True)
@@ -188,13 +208,14 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     hunt = Hunt(subject, loaded.backends, config.properties, config.known.get(subject, {}))
     last = 0.0
 
-    def on_input(text: str) -> None:
+    def on_input(text: str) -> float:
         nonlocal last
         hunt.check(text, f"hypothesis:{subject}")
         now = time.monotonic()
         if progress is not None and now - last > 0.5:
             last = now
             progress.put((subject, hunt.inputs, now - hunt.started, len(hunt.findings), sum(f.new for f in hunt.findings.values())))
+        return hunt.last_novelty
 
     t1 = time.monotonic()
     run_hypothesis(on_input, deadline=t1 + seconds, seed=config.seed)

@@ -1,7 +1,9 @@
 """Input engines: they generate inputs and hand each to a callback until a deadline.
 
 ``run_hypothesis`` drives hypothesis as a generator: ``@given`` over
-``tokfuzz.strategies.unicode_text()`` with only the generate phase (tokfuzz shrinks
+``tokfuzz.strategies.unicode_text()`` with the generate and target phases, steered by
+a novelty score the campaign reports per input (``hypothesis.target``), and no shrink
+phase (tokfuzz shrinks
 with its own grapheme-aware minimizer), no example database (the corpus is the
 database), eight texts per example (hypothesis' per-example overhead dominates
 otherwise), and batches of examples so hypothesis' per-run bookkeeping stays bounded
@@ -14,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -31,15 +33,19 @@ class _TimeUp(BaseException):
 
 
 def run_hypothesis(
-    on_input: Callable[[str], None],
+    on_input: Callable[[str], float | None],
     deadline: float,
     seed: int | None = None,
     strategy: SearchStrategy[str] | None = None,
 ) -> int:
     """Feed generated strings to ``on_input`` until ``time.monotonic() >= deadline``.
 
-    ``seed`` makes the sequence of inputs reproducible (batch ``i`` uses ``seed + i``).
-    Returns the number of inputs generated. Exceptions from ``on_input`` propagate.
+    ``on_input`` may return a novelty score (new token ids, new classes: higher is
+    more novel); the scores of an example's texts are summed and passed to
+    ``hypothesis.target``, so hypothesis' targeted phase mutates towards inputs that
+    reach new behaviour. ``seed`` makes the sequence of inputs reproducible (batch
+    ``i`` uses ``seed + i``). Returns the number of inputs generated. Exceptions from
+    ``on_input`` propagate.
     """
     if strategy is None:
         from tokfuzz.strategies import unicode_text
@@ -49,11 +55,13 @@ def run_hypothesis(
 
     def body(texts: list[str]) -> None:
         nonlocal count
+        novelty = 0.0
         for text in texts:
             if time.monotonic() >= deadline:
                 raise _TimeUp
             count += 1
-            on_input(text)
+            novelty += on_input(text) or 0.0
+        target(novelty, label="novelty")
 
     batch = 0
     while time.monotonic() < deadline:
@@ -61,7 +69,7 @@ def run_hypothesis(
             max_examples=_BATCH,
             database=None,
             deadline=None,
-            phases=[Phase.generate],
+            phases=[Phase.generate, Phase.target],
             suppress_health_check=list(HealthCheck),
             derandomize=False,
             verbosity=Verbosity.quiet,
