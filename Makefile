@@ -38,3 +38,9 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .hypothesis fuzz-report.json
+
+# Planted-fault benchmark: which faults (bench/faults.py) tokfuzz and a plain st.text()
+# find, and how fast; writes bench/RESULTS.md. Fails when tokfuzz misses a fault.
+.PHONY: bench-faults
+bench-faults: $(STAMP)
+	$(BIN)/python -m bench.fault_benchmark --seconds 60

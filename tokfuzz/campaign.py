@@ -199,6 +199,7 @@ class CampaignConfig:
 def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress: Any) -> SubjectRun:
     """Worker: load one subject, fuzz it for ``seconds``, return what was found."""
     from tokfuzz.engines import run_hypothesis
+    from tokfuzz.seeds import seed_inputs
 
     run = SubjectRun(subject)
     t0 = time.monotonic()
@@ -207,10 +208,11 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     run.versions, run.unavailable = loaded.versions, loaded.unavailable
     hunt = Hunt(subject, loaded.backends, config.properties, config.known.get(subject, {}))
     last = 0.0
+    found_by = "seed:unicode-data"
 
     def on_input(text: str) -> float:
         nonlocal last
-        hunt.check(text, f"hypothesis:{subject}")
+        hunt.check(text, found_by)
         now = time.monotonic()
         if progress is not None and now - last > 0.5:
             last = now
@@ -218,6 +220,11 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
         return hunt.last_novelty
 
     t1 = time.monotonic()
+    for text in seed_inputs():  # real Unicode test data first (tokfuzz.seeds)
+        if time.monotonic() >= t1 + seconds:
+            break
+        on_input(text)
+    found_by = "hypothesis:unicode_text"
     run_hypothesis(on_input, deadline=t1 + seconds, seed=config.seed)
     run.seconds = round(time.monotonic() - t1, 2)
     run.inputs = hunt.inputs

@@ -6,6 +6,7 @@ hard input each and can be used on their own in ``@given`` tests.
 
 from tokfuzz.strategies._code import CODE_LANGUAGES, code_with_string_literals
 from tokfuzz.strategies._emoji import emoji_sequences
+from tokfuzz.strategies._long import long_inputs
 from tokfuzz.strategies._mixture import SPECIAL_TOKEN_LOOKALIKES, unicode_text
 from tokfuzz.strategies._scripts import mixed_script_identifiers
 from tokfuzz.strategies._whitespace import whitespace_runs
@@ -15,6 +16,7 @@ __all__ = [
     "SPECIAL_TOKEN_LOOKALIKES",
     "code_with_string_literals",
     "emoji_sequences",
+    "long_inputs",
     "mixed_script_identifiers",
     "unicode_text",
     "whitespace_runs",

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-__all__ = ["EMOJI_ITEM", "emoji_sequences"]
+__all__ = ["EMOJI_ITEM", "check_sizes", "emoji_sequences"]
 
 ZWJ = "\u200d"
 """ZERO WIDTH JOINER, the glue of emoji ZWJ sequences (UTS #51)."""
@@ -144,6 +144,19 @@ EMOJI_ITEM: SearchStrategy[str] = st.one_of(_ITEMS)
 """One item of ``emoji_sequences``: an RGI emoji, a non-RGI sequence or a broken one."""
 
 
+def check_sizes(min_size: int, max_size: int) -> None:
+    """Raise ``InvalidArgument`` unless ``0 <= min_size <= max_size`` are ints (not bools).
+
+    Shared by the strategies with a ``min_size``/``max_size`` pair."""
+    for name, value in (("min_size", min_size), ("max_size", max_size)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidArgument(f"{name}={value!r} must be an int")
+        if value < 0:
+            raise InvalidArgument(f"{name}={value!r} must be >= 0")
+    if max_size < min_size:
+        raise InvalidArgument(f"max_size={max_size!r} must be >= min_size={min_size!r}")
+
+
 def emoji_sequences(min_size: int = 1, max_size: int = 6) -> SearchStrategy[str]:
     """Strings of ``min_size``..``max_size`` emoji items, concatenated with nothing between.
 
@@ -175,11 +188,5 @@ def emoji_sequences(min_size: int = 1, max_size: int = 6) -> SearchStrategy[str]
     Shrinking: toward fewer items, each item toward the first kind (an RGI single
     emoji) and, within a kind, toward the shortest sequence with the lowest code points.
     """
-    for name, value in (("min_size", min_size), ("max_size", max_size)):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidArgument(f"{name}={value!r} must be an int")
-        if value < 0:
-            raise InvalidArgument(f"{name}={value!r} must be >= 0")
-    if max_size < min_size:
-        raise InvalidArgument(f"max_size={max_size!r} must be >= min_size={min_size!r}")
+    check_sizes(min_size, max_size)
     return st.lists(EMOJI_ITEM, min_size=min_size, max_size=max_size).map("".join)

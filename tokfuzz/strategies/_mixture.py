@@ -14,6 +14,7 @@ from hypothesis.strategies import SearchStrategy
 
 from tokfuzz.strategies._code import CODE_LINE
 from tokfuzz.strategies._emoji import EMOJI_ITEM
+from tokfuzz.strategies._long import long_inputs
 from tokfuzz.strategies._scripts import mixed_script_identifiers
 from tokfuzz.strategies._whitespace import NUMBER, WHITESPACE_RUN
 
@@ -58,6 +59,12 @@ def _itself(strategy: SearchStrategy[str]) -> SearchStrategy[str]:
 
 _PIECE = st.sampled_from(tuple(piece for weight, piece in _PIECES for _ in range(weight))).flatmap(_itself)
 
+_LONG = long_inputs()
+_LONG_SLOTS = 1, 32
+"""A long input fills 1 of 32 slots of the top-level table (measured ~4% of draws): enough
+to reach length-dependent faults, few enough to keep most inputs short. It still moves
+the mean draw from ~30 to ~200 code points (a long input is 2000-8000)."""
+
 
 def unicode_text(max_pieces: int = 8) -> SearchStrategy[str]:
     """Concatenations of 1..``max_pieces`` pieces drawn from a weighted table.
@@ -72,15 +79,22 @@ def unicode_text(max_pieces: int = 8) -> SearchStrategy[str]:
     Unicode scalar values (The Unicode Standard §3.9, D76), so no UTF-8 encoding of such
     a string exists; every backend must still do something defined with it.
 
+    About 1 draw in 32 (measured ~4%: hypothesis does not pick slots exactly uniformly)
+    is instead a ``long_inputs()`` example of 2000-8000 code points, whatever
+    ``max_pieces`` is, so that faults past a length limit are reachable.
+
     Args:
-        max_pieces: most pieces per example, an int >= 1.
+        max_pieces: most pieces per short example, an int >= 1.
 
     Raises:
         InvalidArgument: ``max_pieces`` is not an int or is < 1.
 
-    Shrinking: toward a single piece, and that piece toward the simplest entry of the
-    table (the ASCII word "a").
+    Shrinking: toward a short example (the long kind is the last slot of the table), a
+    single piece, and that piece toward the simplest entry of the table (the ASCII word
+    "a").
     """
     if not isinstance(max_pieces, int) or isinstance(max_pieces, bool) or max_pieces < 1:
         raise InvalidArgument(f"max_pieces={max_pieces!r} must be an int >= 1")
-    return st.lists(_PIECE, min_size=1, max_size=max_pieces).map("".join)
+    short = st.lists(_PIECE, min_size=1, max_size=max_pieces).map("".join)
+    long_slots, all_slots = _LONG_SLOTS
+    return st.sampled_from((short,) * (all_slots - long_slots) + (_LONG,) * long_slots).flatmap(_itself)

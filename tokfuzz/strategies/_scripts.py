@@ -9,6 +9,7 @@ Tokenizers meet all of them in pasted source code, so all of them are generated.
 
 from __future__ import annotations
 
+import string
 import unicodedata
 from typing import Any, Literal, cast
 
@@ -16,7 +17,7 @@ from typing import Any, Literal, cast
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-__all__ = ["DIGIT_SETS", "INVISIBLES", "mixed_script_identifiers"]
+__all__ = ["CONFUSABLES", "DIGIT_SETS", "INVISIBLES", "mixed_script_identifiers"]
 
 _LETTERS_AND_MARKS = ("Lu", "Ll", "Lt", "Lo", "Mn", "Mc")
 
@@ -50,24 +51,57 @@ _WORDS: tuple[str, ...] = (
     "id", "key", "user", "name", "value", "count", "admin", "paypal", "access", "scope", "config", "Process", "TOKEN",
 )
 
-# First version: a small hand table of Latin look-alikes in Cyrillic and Greek, all
-# listed in UTS #39 confusables.txt. A later step generates swaps from that data file.
-_CONFUSABLES: dict[str, str] = {
-    "a": "\u0430\u03b1", "c": "\u0441\u03f2", "e": "\u0435", "i": "\u0456\u03b9", "j": "\u0458",
-    "o": "\u043e\u03bf", "p": "\u0440\u03c1", "s": "\u0455", "u": "\u03c5", "v": "\u03bd",
-    "x": "\u0445\u03c7", "y": "\u0443", "A": "\u0410\u0391", "C": "\u0421\u03f9", "E": "\u0415\u0395",
-    "K": "\u041a\u039a", "N": "\u039d", "O": "\u041e\u039f", "P": "\u0420\u03a1", "T": "\u0422\u03a4",
-}
+_NOT_OTHER_SCRIPTS = frozenset({"LATIN", "COMMON", "INHERITED", "Unknown"})
+_SCRIPT_ORDER = {"CYRILLIC": 0, "GREEK": 1}
+"""Cyrillic and Greek look-alikes first: the ones seen in real homograph attacks."""
+
+
+def _load_confusables() -> tuple[tuple[str, str], ...]:
+    """(ASCII letter, its look-alikes in other scripts) for each letter that has some.
+
+    Read from UTS #39 confusables.txt (https://www.unicode.org/reports/tr39/, §4
+    Confusable Detection) as shipped, converted to JSON, by the ``confusable-homoglyphs``
+    package: ``confusables_data`` maps a character to the characters confusable with it,
+    and its ``categories.alias`` gives a character's script (Scripts.txt of the same
+    vintage). Kept: single code points whose script is not Latin, Common or Inherited
+    (fullwidth and mathematical letters are generated on their own below) and that are a
+    letter or a decimal digit in Python's ``unicodedata`` (so characters newer than
+    Python's Unicode version are left out). Look-alikes are ordered Cyrillic, Greek, then
+    other scripts by code point. The package honours ``$CONFUSABLE_DATA`` as its data
+    directory.
+    """
+    from confusable_homoglyphs.categories import alias
+    from confusable_homoglyphs.confusables import confusables_data
+
+    table = []
+    for letter in string.ascii_letters:
+        alikes = {
+            entry["c"]
+            for entry in confusables_data.get(letter, ())
+            if len(entry["c"]) == 1
+            and alias(entry["c"]) not in _NOT_OTHER_SCRIPTS
+            and unicodedata.category(entry["c"]) in ("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")
+        }
+        if alikes:
+            ordered = sorted(alikes, key=lambda c: (_SCRIPT_ORDER.get(alias(c), 2), ord(c)))
+            table.append((letter, "".join(ordered)))
+    return tuple(table)
+
+
+CONFUSABLES: tuple[tuple[str, str], ...] = _load_confusables()
+"""(ASCII letter, look-alikes from other scripts), from UTS #39 confusables.txt; e.g.
+``("a", "\u0430\u03b1")``: CYRILLIC SMALL LETTER A, GREEK SMALL LETTER ALPHA."""
+_CONFUSABLE = dict(CONFUSABLES)
 
 
 def _confusable_variants() -> tuple[str, ...]:
     """Each word with one letter swapped for each of its look-alikes, and with every
-    swappable letter swapped for its first (Cyrillic) look-alike."""
+    swappable letter swapped for its first (Cyrillic where there is one) look-alike."""
     variants: set[str] = set()
     for word in _WORDS:
         for i, letter in enumerate(word):
-            variants.update(word[:i] + alike + word[i + 1 :] for alike in _CONFUSABLES.get(letter, ""))
-        variants.add("".join(_CONFUSABLES.get(letter, letter)[0] for letter in word))
+            variants.update(word[:i] + alike + word[i + 1 :] for alike in _CONFUSABLE.get(letter, ""))
+        variants.add("".join(_CONFUSABLE.get(letter, letter)[0] for letter in word))
     return tuple(sorted(variants - set(_WORDS), key=lambda s: (len(s), s)))
 
 
@@ -157,8 +191,10 @@ def mixed_script_identifiers() -> SearchStrategy[str]:
     A segment is one of: an ASCII word; 1-5 letters (and marks where the script has them)
     of Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai, Hangul syllables, CJK
     ideographs or kana; a Hangul syllable spelled in conjoining jamo (UAX #15 composes it
-    under NFC); an ASCII word with a Cyrillic/Greek look-alike swapped in (UTS #39
-    confusables; a small hand table for now); fullwidth letters; mathematical
+    under NFC); an ASCII word with one letter swapped for a look-alike from another
+    script (Cyrillic, Greek, Cherokee, Lisu, Coptic, ...: UTS #39 confusables.txt, see
+    ``CONFUSABLES``), or with every letter that has one swapped for its Cyrillic or Greek
+    look-alike; fullwidth letters; mathematical
     alphanumerics; a number written in another script's digits; a word with a special
     case mapping (ß, ı/İ, ς, ǅ, ﬁ, K, ſ, each as is, upper-, case-folded and titled);
     a letter under 2-8 stacked combining marks; a word with an invisible character inside.
