@@ -48,6 +48,7 @@ class HFBackend:
         self._byte_level = "ByteLevel" in json.dumps(config.get("decoder"))
         self._added = {t["id"]: t["content"] for t in config.get("added_tokens", [])}
         self.special_strings: tuple[str, ...] = tuple(self._added.values())
+        self._bytes_cache: dict[int, bytes] = {}
         split = _split_pattern(config.get("pre_tokenizer"))
         if split is not None and self._byte_level:
             self.pattern: str = split
@@ -79,7 +80,14 @@ class HFBackend:
     def token_bytes(self, token: int) -> bytes:
         """Bytes of one token: ByteLevel pieces mapped back through GPT-2's byte table,
         ``<0xNN>`` byte-fallback pieces as that byte, ``▁`` as a space, added tokens as
-        their content. Raises KeyError for an id outside the vocabulary."""
+        their content. Raises KeyError for an id outside the vocabulary. Memoized
+        (the vocabulary bounds the cache)."""
+        found = self._bytes_cache.get(token)
+        if found is None:
+            found = self._bytes_cache[token] = self._token_bytes(token)
+        return found
+
+    def _token_bytes(self, token: int) -> bytes:
         if token in self._added:
             return self._added[token].encode("utf-8")
         piece = self._tok.id_to_token(token)
