@@ -3,7 +3,7 @@
 Identifiers follow the shape of UAX #31 default identifiers (letters, marks, digits,
 joined by ``_``) but are deliberately not always valid ones: UAX #31 §2.3 allows
 U+200C/U+200D only in narrow contexts, and the other invisible characters used here
-(U+200B, U+2060, U+00AD, U+FEFF) are Default_Ignorable_Code_Point, not XID_Continue.
+(U+200B, U+2060, U+00AD, U+FEFF) or bidi controls (LRM..RLO, LRI..PDI: UAX #9) are Default_Ignorable_Code_Point, not XID_Continue.
 Tokenizers meet all of them in pasted source code, so all of them are generated.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Literal, cast
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-__all__ = ["CONFUSABLES", "DIGIT_SETS", "INVISIBLES", "mixed_script_identifiers"]
+__all__ = ["BIDI_CONTROLS", "CONFUSABLES", "DIGIT_SETS", "INVISIBLES", "mixed_script_identifiers"]
 
 _LETTERS_AND_MARKS = ("Lu", "Ll", "Lt", "Lo", "Mn", "Mc")
 
@@ -143,7 +143,7 @@ def _invisible_inside(draw: st.DrawFn) -> str:
     """A word with one invisible character inserted strictly inside it."""
     word = draw(st.sampled_from(_WORDS))
     cut = draw(st.integers(1, len(word) - 1))
-    return word[:cut] + draw(st.sampled_from(INVISIBLES)) + word[cut:]
+    return word[:cut] + draw(st.sampled_from((*INVISIBLES, *BIDI_CONTROLS))) + word[cut:]
 
 
 def _number_in(args: tuple[str, int]) -> str:
@@ -175,7 +175,15 @@ _SEGMENTS: tuple[SearchStrategy[str], ...] = (
 )
 """Segment kinds, simplest first: ``one_of`` shrinks toward an ASCII word."""
 
-_GLUES: tuple[str, ...] = ("", "_", "", "_", *INVISIBLES)
+BIDI_CONTROLS: tuple[str, ...] = (
+    "\u200e", "\u200f", "\u061c",  # LRM, RLM, ALM
+    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",  # LRE, RLE, PDF, LRO, RLO
+    "\u2066", "\u2067", "\u2068", "\u2069",  # LRI, RLI, FSI, PDI
+)
+"""Bidirectional formatting characters (UAX #9 §2): the 'Trojan Source' controls that
+reorder how an identifier displays without changing what it is."""
+
+_GLUES: tuple[str, ...] = ("", "_", "", "_", *INVISIBLES, *BIDI_CONTROLS[:6])
 _NORMAL_FORMS: tuple[Literal["", "NFC", "NFD", "NFKC"], ...] = ("", "", "NFC", "NFD", "NFKC")
 
 
@@ -197,11 +205,12 @@ def mixed_script_identifiers() -> SearchStrategy[str]:
     look-alike; fullwidth letters; mathematical
     alphanumerics; a number written in another script's digits; a word with a special
     case mapping (ß, ı/İ, ς, ǅ, ﬁ, K, ſ, each as is, upper-, case-folded and titled);
-    a letter under 2-8 stacked combining marks; a word with an invisible character inside.
+    a letter under 2-8 stacked combining marks; a word with an invisible character or a
+    bidi control (LRM, RLM, ALM, LRE..RLO, LRI..PDI: UAX #9 §2) inside.
 
-    Segments are joined with nothing, ``_`` or one invisible character (ZWJ, ZWNJ,
-    U+200B, U+2060, U+00AD, U+FEFF), and the whole is left as is or normalized to NFC,
-    NFD or NFKC with ``unicodedata.normalize`` (UAX #15), so composed and decomposed
+    Segments are joined with nothing, ``_``, one invisible character (ZWJ, ZWNJ,
+    U+200B, U+2060, U+00AD, U+FEFF) or an embedding/override bidi control, and the
+    whole is left as is or normalized to NFC, NFD or NFKC with ``unicodedata.normalize`` (UAX #15), so composed and decomposed
     spellings of the same identifier both occur. Results are not always valid UAX #31
     identifiers: see the module docstring.
 
