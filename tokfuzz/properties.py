@@ -19,7 +19,7 @@ from typing import Any
 
 import regex
 
-from tokfuzz.backends.base import Backend, replace_surrogates, text_bytes, token_pieces
+from tokfuzz.backends.base import Backend, replace_surrogates, reraise_control, text_bytes, token_pieces
 
 __all__ = [
     "PROPERTIES",
@@ -32,13 +32,6 @@ __all__ = [
     "roundtrip",
     "split_consistency",
 ]
-
-
-def _reraise_control(exc: BaseException) -> None:
-    """Re-raise interpreter control flow; anything else a library raised (including a
-    Rust panic surfacing as pyo3's ``PanicException``, a BaseException) is a finding."""
-    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
-        raise exc
 
 
 @dataclass(frozen=True)
@@ -85,7 +78,7 @@ class Observation:
             try:
                 self._ids[name] = list(self.backends[name].encode(self.text))
             except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
-                _reraise_control(exc)
+                reraise_control(exc)
                 self._ids[name] = Raised.of(exc)
         return self._ids[name]
 
@@ -132,7 +125,7 @@ def _verdict_of_raise(prop: str, name: str, step: str, raised: Raised, observed:
 def _raised(prop: str, name: str, step: str, exc: BaseException, ids: list[int]) -> Verdict:
     """The verdict for a library call (``step``) that raised ``exc``; control-flow
     exceptions are re-raised instead."""
-    _reraise_control(exc)
+    reraise_control(exc)
     return _verdict_of_raise(prop, name, step, Raised.of(exc), {name: ids})
 
 
@@ -248,7 +241,7 @@ def _concatenation(obs: Observation, name: str, backend: Backend, ids: list[int]
             return []  # the boundary is not a boundary of a and b alone: not an invariant
         split_ids = list(backend.encode(a)) + list(backend.encode(b))
     except BaseException as exc:  # noqa: BLE001 - reported by the other parts
-        _reraise_control(exc)
+        reraise_control(exc)
         return []
     if split_ids == ids:
         return []

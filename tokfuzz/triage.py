@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from fontTools import unicodedata as ft_unicodedata
 
-from tokfuzz.backends.base import Backend
+from tokfuzz.backends.base import Backend, reraise_control
 from tokfuzz.properties import Verdict
 
 __all__ = ["codepoint_class", "shape", "signature"]
@@ -73,8 +73,7 @@ def _byte_covered(text: str, backend: Backend) -> set[int]:
     try:
         pieces = [token_bytes(i) for i in backend.encode(text)]
     except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
+        reraise_control(exc)
         return set()
     data = b"".join(pieces)
     want = text.encode("utf-8", errors="surrogatepass")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Backend", "BackendUnavailable", "ConfigError", "replace_surrogates", "text_bytes", "token_pieces"]
+__all__ = ["Backend", "BackendUnavailable", "ConfigError", "replace_surrogates", "reraise_control", "text_bytes", "token_pieces"]
 
 
 class ConfigError(Exception):
@@ -46,6 +46,14 @@ class Backend(Protocol):
     def decode(self, ids: Sequence[int]) -> str:
         """Text of ``ids``."""
         ...
+
+
+def reraise_control(exc: BaseException) -> None:
+    """Re-raise interpreter control flow; anything else a library raised (including a
+    Rust panic surfacing as pyo3's ``PanicException``, a BaseException) is a finding
+    for the caller to record."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
 
 
 def text_bytes(text: str) -> bytes:
