@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 FUZZ_SECONDS ?= 180
+FUZZ_ENGINE ?= all
 FUZZ_ARGS ?=
 
 .PHONY: install fuzz test replay backends lock clean
@@ -21,9 +22,9 @@ $(STAMP): requirements.lock pyproject.toml
 # is this job's purpose, so tokfuzz's exit 1 (new findings) passes; 2 (bad
 # configuration) fails. Gate a CI job on new findings with `tokfuzz fuzz` itself.
 fuzz: $(STAMP)
-	$(BIN)/tokfuzz fuzz --seconds $(FUZZ_SECONDS) --report fuzz-report.json $(FUZZ_ARGS) || test $$? -eq 1
+	$(BIN)/tokfuzz fuzz --engine $(FUZZ_ENGINE) --seconds $(FUZZ_SECONDS) --report fuzz-report.json $(FUZZ_ARGS) || test $$? -eq 1
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 replay: $(STAMP)
@@ -37,10 +38,50 @@ lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^tokfuzz' > requirements.lock
 
 clean:
-	rm -rf $(VENV) .hypothesis fuzz-report.json
+	rm -rf $(VENV) .hypothesis fuzz-report.json report.html report.md
 
 # Planted-fault benchmark: which faults (bench/faults.py) tokfuzz and a plain st.text()
 # find, and how fast; writes bench/RESULTS.md. Fails when tokfuzz misses a fault.
 .PHONY: bench-faults
 bench-faults: $(STAMP)
 	$(BIN)/python -m bench.fault_benchmark --seconds 60
+
+# The triage report of the committed corpus (with fuzz-report.json's counts when it
+# exists): report.html (static page) and report.md (for CI logs and upstream issues).
+.PHONY: report
+report: $(STAMP)
+	$(BIN)/tokfuzz report --corpus corpora --out report.html --format html
+	$(BIN)/tokfuzz report --corpus corpora --out report.md --format md
+
+# Headless Chromium for the report's browser test (tests/test_report.py), from Debian's
+# packages: installed when missing, only as root where apt-get exists; otherwise that
+# test skips and says why.
+.PHONY: browser
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); } || \
+	  echo "make browser: chromium is not installed (needs root and apt-get); the report's browser test will skip"
+
+# Performance benchmark (bench/run_all.py): raw encode throughput of every backend, the
+# campaign's checked inputs/s and harness overhead, minimization, 10,000-case corpus
+# replay, and the memory of a BENCH_CAMPAIGN_SECONDS campaign with 2 workers (default
+# 300 s; the whole run stays under 10 min on 2 cores). Prints tables and replaces its
+# own sections (<!-- bench:perf:KEY -->) of bench/RESULTS.md.
+BENCH_CAMPAIGN_SECONDS ?= 300
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all --campaign-seconds $(BENCH_CAMPAIGN_SECONDS)
+
+# Each atheris target (fuzz_targets/) standalone for ATHERIS_SECONDS on ATHERIS_SUBJECT,
+# seeded from corpora/ and tokfuzz's seeds; new classes go to corpora/.
+ATHERIS_SECONDS ?= 60
+ATHERIS_SUBJECT ?= cl100k_base
+.PHONY: fuzz-atheris
+fuzz-atheris: $(STAMP)
+	$(BIN)/python -m tokfuzz.fuzz_seeds --dir .cache/atheris-seeds
+	for t in fuzz_targets/fuzz_*.py; do \
+	  mkdir -p .cache/atheris-queue/$$(basename $$t .py) && \
+	  TOKFUZZ_SUBJECT=$(ATHERIS_SUBJECT) $(BIN)/python $$t .cache/atheris-queue/$$(basename $$t .py) .cache/atheris-seeds \
+	    -max_total_time=$(ATHERIS_SECONDS) -dict=fuzz_targets/tokenizer.dict -print_final_stats=1 2>&1 \
+	    | grep -E '^(Done|stat::(number_of_executed_units|average_exec_per_sec|new_units_added)|INFO: Seed)' || exit 1; \
+	done

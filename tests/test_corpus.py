@@ -185,3 +185,28 @@ def test_bad_cases_are_refused_before_they_reach_a_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot name a corpus file"):
         Corpus(tmp_path).add([_case(subject="../evil")])
     assert list(tmp_path.iterdir()) == []
+
+
+def _add_many(root: str, worker: int) -> None:
+    for i in range(15):
+        Corpus(Path(root)).add([_case(f"w{worker}-{i}", id=f"{worker:02d}{i:014d}", signature=f"sig-{worker}-{i}")])
+
+
+def test_concurrent_writers_in_several_processes_lose_nothing(tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_add_many, args=(str(tmp_path), w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    assert len(Corpus(tmp_path).ids()) == 60
+
+
+def test_one_per_signature_keeps_the_first_witness_of_a_class(tmp_path: Path) -> None:
+    corpus = Corpus(tmp_path)
+    first, second = _case("a\u200db", id="1" * 16), _case("x\u200dy", id="2" * 16)
+    assert corpus.add([first]) == [first]
+    assert corpus.add([second], one_per_signature=True) == []
+    assert corpus.add([second]) == [second]  # without it, only ids de-duplicate

@@ -14,22 +14,26 @@ Subjects run in parallel worker processes (``workers``), each with its own backe
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import queue
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from tokfuzz.backends.base import Backend
+from tokfuzz.corpus import Case, case_id, now_iso
 from tokfuzz.minimize import minimize
 from tokfuzz.properties import PROPERTIES, Observation, Verdict, check
 from tokfuzz.subjects import load_subject
 from tokfuzz.triage import signature
 
-__all__ = ["CampaignConfig", "Finding", "Hunt", "SubjectRun", "run_campaign"]
+__all__ = ["CampaignConfig", "Finding", "Hunt", "SubjectRun", "new_cases", "run_campaign"]
 
 _MIN_CALLS = 2000  # minimizer budget per failure (oracle calls)
+ENGINES: tuple[str, ...] = ("hypothesis", "atheris")
 
 
 @dataclass
@@ -49,12 +53,30 @@ class Finding:
     count: int = 1
     new: bool = True
 
+    def to_case(self, versions: Mapping[str, Mapping[str, str]]) -> Case:
+        """This class as an ``open``, untriaged corpus case (DESIGN §5). ``versions``
+        maps backend name to {library: version} (``Subject.versions``)."""
+        libs = {lib: v for b in self.backends for lib, v in versions.get(b, {b: "?"}).items()}
+        observed = json.loads(json.dumps(self.observed, default=str))
+        return Case(
+            id=case_id(self.property, self.subject, self.input, (*self.backends, self.kind)), input=self.input,
+            property=self.property, subject=self.subject, backends=tuple(self.backends), signature=self.signature,
+            status="open", note=f"untriaged: {self.detail[:400]}", found_by=self.found_by, found_at=now_iso(),
+            versions=libs, observed=observed,
+        )
+
+
+def new_cases(runs: Iterable[SubjectRun]) -> list[Case]:
+    """The corpus cases of every new class found in ``runs``, in run order."""
+    return [f.to_case(run.versions) for run in runs for f in run.findings if f.new]
+
 
 @dataclass
 class SubjectRun:
-    """What one subject's worker did: inputs checked, seconds spent, findings."""
+    """What one (subject, engine) job did: inputs checked, seconds spent, findings."""
 
     subject: str
+    engine: str = "hypothesis"
     inputs: int = 0
     seconds: float = 0.0
     load_seconds: float = 0.0
@@ -62,6 +84,11 @@ class SubjectRun:
     versions: dict[str, dict[str, str]] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
     error: str = ""
+
+    @property
+    def label(self) -> str:
+        """``subject`` for a hypothesis run, ``subject/engine`` otherwise."""
+        return self.subject if self.engine == "hypothesis" else f"{self.subject}/{self.engine}"
 
     @property
     def rate(self) -> float:
@@ -190,17 +217,30 @@ class CampaignConfig:
     seconds: float
     properties: tuple[str, ...] = PROPERTIES
     extra_backends: tuple[str, ...] = ()
-    engine: str = "hypothesis"
+    engine: str = "hypothesis"  # hypothesis | atheris | all
     seed: int | None = None
     workers: int = 1
     known: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # subject -> {signature: witness}
+    corpus: Path | None = None  # where atheris children write new classes as they find them
+    mutator: str = "text"  # atheris: tokfuzz.mutator ("text") or libFuzzer's own ("bytes")
+
+    @property
+    def engines(self) -> tuple[str, ...]:
+        """The engines to run: ``("hypothesis", "atheris")`` for ``all``."""
+        return ENGINES if self.engine == "all" else (self.engine,)
+
+    def jobs(self) -> list[tuple[str, str]]:
+        """(subject, engine) pairs, subject-major: both engines of a subject run side by side."""
+        return [(subject, engine) for subject in self.subjects for engine in self.engines]
 
 
-def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress: Any) -> SubjectRun:
-    """Worker: load one subject, fuzz it for ``seconds``, return what was found."""
+def _hunt_subject(config: CampaignConfig, subject: str, engine: str, seconds: float, progress: Any) -> SubjectRun:
+    """Worker: load one subject, fuzz it with ``engine`` for ``seconds``, return what was found."""
     from tokfuzz.engines import run_hypothesis
     from tokfuzz.seeds import seed_inputs
 
+    if engine == "atheris":
+        return _atheris_subject(config, subject, seconds, progress)
     run = SubjectRun(subject)
     t0 = time.monotonic()
     loaded = load_subject(subject, config.extra_backends)
@@ -234,55 +274,90 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     return run
 
 
-def _worker(config: CampaignConfig, subject: str, seconds: float, progress: Any, results: Any) -> None:
+def _atheris_subject(config: CampaignConfig, subject: str, seconds: float, progress: Any) -> SubjectRun:
+    """Worker: run the atheris engine on one subject in a child process (engines.run_atheris)."""
+    from tokfuzz.engines import run_atheris
+    from tokfuzz.fuzz_seeds import seed_texts
+    from tokfuzz.models import cache_dir
+
+    label = f"{subject}/atheris"
+    known = config.known.get(subject, {})
+
+    def on_state(state: dict[str, Any]) -> None:
+        if progress is not None:
+            found = state.get("findings", [])
+            progress.put((label, state["inputs"], state["seconds"], len(found), sum(f["new"] and f["signature"] not in known for f in found)))
+
+    seeds = [*dict.fromkeys(w for ws in config.known.values() for w in ws.values()), *seed_texts(None)]
+    state = run_atheris(subject, seconds, cache_dir() / "atheris" / subject, properties=config.properties,
+                        extra_backends=config.extra_backends, corpus=config.corpus, seed=config.seed,
+                        mutator=config.mutator, seeds=seeds, on_state=on_state)
+    names = {f.name for f in fields(Finding)}
+    findings = [Finding(**{**{k: v for k, v in f.items() if k in names}, "backends": tuple(f["backends"])})
+                for f in state.get("findings", [])]
+    for f in findings:  # the child's corpus may have grown during the run; new means new to the campaign
+        f.new = f.new and f.signature not in known
+    run = SubjectRun(subject, "atheris", int(state.get("execs", 0)), float(state.get("seconds", 0.0)),
+                     float(state.get("load_seconds", 0.0)), findings, state.get("versions", {}),
+                     state.get("unavailable", {}), state.get("error", ""))
+    if progress is not None:
+        progress.put((label, run.inputs, run.seconds, len(findings), sum(f.new for f in findings)))
+    return run
+
+
+def _worker(config: CampaignConfig, subject: str, engine: str, seconds: float, progress: Any, results: Any) -> None:
     from tokfuzz.quiet import native_stderr_to_log
 
     with native_stderr_to_log():
         try:
-            results.put(_hunt_subject(config, subject, seconds, progress))
+            results.put(_hunt_subject(config, subject, engine, seconds, progress))
         except Exception as exc:  # noqa: BLE001 - reported per subject, the campaign goes on
-            results.put(SubjectRun(subject, error=f"{type(exc).__name__}: {exc}"))
+            results.put(SubjectRun(subject, engine, error=f"{type(exc).__name__}: {exc}"))
 
 
 def run_campaign(config: CampaignConfig, on_progress: Callable[[dict[str, tuple[int, float, int, int, bool]]], None] | None = None) -> list[SubjectRun]:
-    """Fuzz every subject of ``config`` for ``config.seconds`` of wall time in all,
-    ``config.workers`` subjects at a time (each gets ``seconds * workers / n``).
+    """Fuzz every subject of ``config`` with every engine of ``config.engine`` for
+    ``config.seconds`` of wall time in all: ``config.workers`` (subject, engine) jobs
+    at a time, each given ``seconds * workers / jobs`` (model loading excluded).
 
-    ``on_progress`` receives ``{subject: (inputs, seconds, classes, new classes,
-    finished)}`` about twice a second. Returns one SubjectRun per subject, in config order.
+    ``on_progress`` receives ``{label: (inputs, seconds, classes, new classes,
+    finished)}`` about twice a second, ``label`` being ``SubjectRun.label``. Returns one
+    SubjectRun per job, in ``config.jobs()`` order.
     """
-    n = len(config.subjects)
-    workers = max(1, min(config.workers, n))
-    per_subject = config.seconds * workers / n
+    jobs = config.jobs()
+    workers = max(1, min(config.workers, len(jobs)))
+    per_job = config.seconds * workers / len(jobs)
     ctx = multiprocessing.get_context("spawn")
     progress, results = ctx.Queue(), ctx.Queue()
-    pending = list(config.subjects)
+    pending = list(jobs)
     running: dict[str, Any] = {}
     done: dict[str, SubjectRun] = {}
     status: dict[str, tuple[int, float, int, int, bool]] = {}
     while pending or running:
         while pending and len(running) < workers:
-            subject = pending.pop(0)
-            proc = ctx.Process(target=_worker, args=(config, subject, per_subject, progress, results), daemon=True)
+            subject, engine = pending.pop(0)
+            proc = ctx.Process(target=_worker, args=(config, subject, engine, per_job, progress, results), daemon=True)
             proc.start()
-            running[subject] = proc
+            running[SubjectRun(subject, engine).label] = proc
         try:
             run = results.get(timeout=0.5)
-            done[run.subject] = run
-            if run.subject in status:
-                status[run.subject] = (*status[run.subject][:4], True)
-            running.pop(run.subject).join()
+            done[run.label] = run
+            if run.label in status:
+                status[run.label] = (*status[run.label][:4], True)
+            running.pop(run.label).join()
         except queue.Empty:
-            for subject, proc in list(running.items()):
+            for label, proc in list(running.items()):
                 if not proc.is_alive() and proc.exitcode != 0:  # a clean exit's result is still in the queue
-                    done[subject] = SubjectRun(subject, error=f"worker died with exit code {proc.exitcode} (a native crash?)")
-                    running.pop(subject)
+                    subject, _, engine = label.partition("/")
+                    done[label] = SubjectRun(subject, engine or "hypothesis",
+                                             error=f"worker died with exit code {proc.exitcode} (a native crash?)")
+                    running.pop(label)
         while True:
             try:
-                subject, inputs, secs, classes, new = progress.get_nowait()
+                label, inputs, secs, classes, new = progress.get_nowait()
             except queue.Empty:
                 break
-            status[subject] = (inputs, secs, classes, new, subject in done)
+            status[label] = (inputs, secs, classes, new, label in done)
         if on_progress is not None:
             on_progress(status)
-    return [done[s] for s in config.subjects]
+    return [done[SubjectRun(subject, engine).label] for subject, engine in jobs]

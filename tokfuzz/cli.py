@@ -52,6 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--subject", action="append", default=[])
     r.add_argument("--backend", action="append", default=[], help="backend spec added to each subject (subject 'custom' is made of these)")
     sub.add_parser("backends", help="list backend kinds and which subject backends load here")
+    rep = sub.add_parser("report", help="write an HTML or Markdown triage report of the corpus")
+    rep.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    rep.add_argument("--campaign", type=Path, default=None, help="campaign JSON of `tokfuzz fuzz --report` (default ./fuzz-report.json if it exists)")
+    rep.add_argument("--out", type=Path, default=None, help="output file (default report.html, or report.md for --format md)")
+    rep.add_argument("--format", choices=("html", "md"), default=None, help="default: md for a .md --out, else html")
+    rep.add_argument("--ids-only", action="store_true", help="do not load the subjects' backends: ids without pieces")
+    tri = sub.add_parser("triage", help="set the status and note of every case of a class")
+    tri.add_argument("cls", metavar="CLASS", help="a signature, a case id, or a unique prefix of a case id")
+    tri.add_argument("--status", required=True, choices=("open", "expected", "fixed"))
+    tri.add_argument("--note", default=None, help="why (required for expected); default: keep each case's note")
+    tri.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     return p
 
 
@@ -67,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fuzz(args, console)
         if args.command == "replay":
             return _replay(args, console)
+        if args.command == "report":
+            return _report(args, console)
+        if args.command == "triage":
+            return _triage(args, console)
         return _backends(console)
     except ConfigError as exc:
         err.print(f"tokfuzz: error: {exc}", markup=False, soft_wrap=True)
@@ -81,8 +96,6 @@ def _fuzz(args: argparse.Namespace, console: Console) -> int:
     from tokfuzz.corpus import Corpus
     from tokfuzz.subjects import CUSTOM, SUBJECTS
 
-    if args.engine == "atheris":
-        raise ConfigError("--engine atheris is not available yet (it arrives with fuzz_targets/); use hypothesis")
     for spec in args.backend:
         parse_spec(spec)
     for s in args.subject:
@@ -97,9 +110,9 @@ def _fuzz(args: argparse.Namespace, console: Console) -> int:
     for case in cases:
         known.setdefault(case.subject, {}).setdefault(case.signature, case.input)
     config = CampaignConfig(subjects, args.seconds, tuple(args.property) or PROPERTIES, tuple(args.backend),
-                            args.engine, args.seed, args.workers, known)
+                            args.engine, args.seed, args.workers, known, corpus=args.corpus)
     console.print(f"tokfuzz fuzz: {len(subjects)} subject(s), {args.seconds:g} s, "
-                  f"{min(config.workers, len(subjects))} worker(s), engine {args.engine}")
+                  f"{min(config.workers, len(config.jobs()))} worker(s), engine {args.engine}")
     from tokfuzz.progress import CampaignProgress
 
     with CampaignProgress(console, subjects, args.seconds) as progress:
@@ -126,26 +139,15 @@ def _load_corpus(corpus: Any) -> list[Any]:
 
 
 def _store(corpus: Any, runs: list[Any]) -> int:
-    """Append every new class's minimal witness to the corpus; returns how many."""
-    from tokfuzz.corpus import Case, case_id, now_iso
+    """Append every new class's minimal witness to the corpus, one case per class;
+    returns how many new classes the corpus now holds (atheris children store theirs
+    as they find them, so those are counted, not written twice)."""
+    from tokfuzz.campaign import new_cases
 
-    cases = []
-    for run in runs:
-        for f in run.findings:
-            if not f.new:
-                continue
-            versions = {lib: v for b in f.backends for lib, v in run.versions.get(b, {b: "?"}).items()}
-            cases.append(Case(
-                id=case_id(f.property, f.subject, f.input, (*f.backends, f.kind)), input=f.input, property=f.property, subject=f.subject,
-                backends=tuple(f.backends), signature=f.signature, status="open",
-                note=f"untriaged: {f.detail[:400]}", found_by=f.found_by, found_at=now_iso(),
-                versions=versions, observed=_jsonable(f.observed),
-            ))
-    return len(corpus.add(cases))
-
-
-def _jsonable(observed: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(observed, default=str))
+    cases = new_cases(runs)
+    corpus.add(cases, one_per_signature=True)
+    stored = {(c.subject, c.signature) for c in _load_corpus(corpus)}
+    return len({(c.subject, c.signature) for c in cases} & stored)
 
 
 def _replay(args: argparse.Namespace, console: Console) -> int:
@@ -198,6 +200,63 @@ def _backends(console: Console) -> int:
         for spec, why in subject.unavailable.items():
             table.add_row(name, spec, "no", why)
     console.print(table)
+    return 0
+
+
+def _report_cases(corpus_dir: Path) -> list[Any]:
+    """The corpus' cases for ``report``/``triage``: a missing directory is an error here."""
+    from tokfuzz.corpus import Corpus
+
+    if not corpus_dir.is_dir():
+        raise ConfigError(f"corpus {corpus_dir} is not a directory (give --corpus DIR holding *.jsonl files)")
+    return _load_corpus(Corpus(corpus_dir))
+
+
+def _report(args: argparse.Namespace, console: Console) -> int:
+    """``tokfuzz report``: the triage report (tokfuzz.report, tokfuzz.render)."""
+    from tokfuzz.render import format_for, write_report
+    from tokfuzz.report import build_report, load_campaign, subject_backends
+    from tokfuzz.subjects import SUBJECTS
+
+    fmt = format_for(args.out, args.format)
+    out = args.out or Path(f"report.{fmt}")
+    cases = _report_cases(args.corpus)
+    campaign_path = args.campaign
+    if campaign_path is None and Path("fuzz-report.json").is_file():
+        campaign_path = Path("fuzz-report.json")
+    campaign = load_campaign(campaign_path) if campaign_path is not None else None
+    if not args.ids_only and cases:
+        console.print(f"loading {len({c.subject for c in cases})} subject(s) for token pieces…")
+    from tokfuzz.quiet import native_stderr_to_log
+
+    with native_stderr_to_log():  # a Rust panic showing an odd id prints a backtrace on fd 2
+        report = build_report(cases, campaign, backends_of=None if args.ids_only else subject_backends,
+                              corpus=str(args.corpus), campaign_path=str(campaign_path) if campaign_path else None,
+                              subject_order=tuple(SUBJECTS))
+    write_report(report, out, fmt)
+    t = report.total
+    console.print(f"wrote {out}: {report.cases} case(s) in {t.classes} class(es): {t.open} open, "
+                  f"{t.expected} expected, {t.fixed} fixed; {t.new} new", markup=False)
+    return 0
+
+
+def _triage(args: argparse.Namespace, console: Console) -> int:
+    """``tokfuzz triage CLASS``: set status (and note) of every case of the class."""
+    from tokfuzz.corpus import Corpus, CorpusError
+    from tokfuzz.report import find_class
+
+    note: str | None = args.note
+    if args.status == "expected" and not (note and note.strip()):
+        raise ConfigError("--status expected needs --note saying why the difference is accepted")
+    corpus = Corpus(args.corpus)
+    members = find_class(_report_cases(args.corpus), args.cls)
+    try:
+        for case in members:
+            corpus.update(case.id, status=args.status, note=case.note if note is None else note)
+    except (CorpusError, KeyError, OSError) as exc:
+        raise ConfigError(f"cannot update {args.corpus}: {exc}") from exc
+    before = ", ".join(sorted({c.status for c in members}))
+    console.print(f"{members[0].signature}: {len(members)} case(s) {before} -> {args.status}", markup=False)
     return 0
 
 

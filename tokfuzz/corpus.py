@@ -29,14 +29,16 @@ half-written line. Unchanged lines are kept byte for byte; new lines are appende
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -285,12 +287,31 @@ class Corpus:
         """The ids of all cases. Raises CorpusError like ``load``."""
         return {case.id for case in self.load()}
 
-    def add(self, cases: Iterable[Case]) -> list[Case]:
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold an exclusive ``fcntl.flock`` on the corpus directory itself (no lock
+        file) so that writers in several processes (campaign workers, atheris
+        targets) read, merge and replace a file one at a time and never lose each
+        other's cases."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def add(self, cases: Iterable[Case], *, one_per_signature: bool = False) -> list[Case]:
         """Append ``cases`` to ``<root>/<subject>.jsonl``, skipping ids already in the
         corpus (any file) or earlier in ``cases``; returns the cases added, in order.
 
-        Each file is rewritten atomically; a batch spanning several subjects is
-        atomic per file, not across files.
+        With ``one_per_signature``, a case is also skipped when a case of the same
+        subject and signature is already stored: the first witness of a class is kept
+        (two engines or processes that find one class store it once).
+
+        Each file is rewritten atomically under an exclusive lock on the directory, so
+        concurrent writers in several processes never lose each other's lines; a batch
+        spanning several subjects is atomic per file, not across files.
 
         Raises:
             CorpusError: the corpus is corrupt.
@@ -299,22 +320,29 @@ class Corpus:
             TypeError, ValueError: a case's ``observed`` is not JSON-able.
         Nothing is written when any of these is raised.
         """
-        existing = self._read()
-        seen = {line.case.id for _, lines in existing for line in lines if line.case is not None}
-        new_lines: dict[str, list[bytes]] = {}
-        added: list[Case] = []
-        for case in cases:
-            if case.id in seen:
-                continue
-            if not _FILE_NAME.fullmatch(case.subject):
-                raise ValueError(f"subject {case.subject!r} cannot name a corpus file")
-            seen.add(case.id)
-            new_lines.setdefault(case.subject, []).append(case.to_json().encode("utf-8"))
-            added.append(case)
-        old_lines = {path: [line.raw for line in lines] for path, lines in existing}
-        for subject, lines in new_lines.items():
-            path = self.root / f"{subject}.jsonl"
-            _atomic_write(path, [*old_lines.get(path, []), *lines])
+        cases = list(cases)
+        if not cases:
+            return []
+        with self._locked():
+            existing = self._read()
+            stored = [line.case for _, lines in existing for line in lines if line.case is not None]
+            seen = {case.id for case in stored}
+            classes = {(case.subject, case.signature) for case in stored}
+            new_lines: dict[str, list[bytes]] = {}
+            added: list[Case] = []
+            for case in cases:
+                if case.id in seen or (one_per_signature and (case.subject, case.signature) in classes):
+                    continue
+                if not _FILE_NAME.fullmatch(case.subject):
+                    raise ValueError(f"subject {case.subject!r} cannot name a corpus file")
+                seen.add(case.id)
+                classes.add((case.subject, case.signature))
+                new_lines.setdefault(case.subject, []).append(case.to_json().encode("utf-8"))
+                added.append(case)
+            old_lines = {path: [line.raw for line in lines] for path, lines in existing}
+            for subject, lines in new_lines.items():
+                path = self.root / f"{subject}.jsonl"
+                _atomic_write(path, [*old_lines.get(path, []), *lines])
         return added
 
     def update(self, case_id: str, *, status: Status, note: str) -> Case:
@@ -326,12 +354,13 @@ class Corpus:
             ValueError: ``status`` is not one of ``STATUSES``.
             CorpusError: the corpus is corrupt.
         """
-        for path, lines in self._read():
-            for index, line in enumerate(lines):
-                if line.case is not None and line.case.id == case_id:
-                    updated = line.case.replace(status=status, note=note)
-                    raws = [other.raw for other in lines]
-                    raws[index] = updated.to_json().encode("utf-8")
-                    _atomic_write(path, raws)
-                    return updated
+        with self._locked():
+            for path, lines in self._read():
+                for index, line in enumerate(lines):
+                    if line.case is not None and line.case.id == case_id:
+                        updated = line.case.replace(status=status, note=note)
+                        raws = [other.raw for other in lines]
+                        raws[index] = updated.to_json().encode("utf-8")
+                        _atomic_write(path, raws)
+                        return updated
         raise KeyError(case_id)

@@ -24,7 +24,7 @@ from tokfuzz.strategies._emoji import emoji_sequences
 from tokfuzz.strategies._scripts import mixed_script_identifiers
 from tokfuzz.strategies._stdlib import real_python_lines
 
-__all__ = ["CODE_LANGUAGES", "CODE_LINE", "code_with_string_literals"]
+__all__ = ["CODE_LANGUAGES", "CODE_LINE", "STRING_DELIMITERS", "code_with_string_literals"]
 
 Escape = Callable[[int], str]
 """Spells one Unicode scalar value as an escape sequence inside a string literal."""
@@ -302,3 +302,10 @@ def code_with_string_literals(language: str | None = None) -> SearchStrategy[str
     if not isinstance(language, str) or language not in _CODE:
         raise InvalidArgument(f"language={language!r} is not one of: {', '.join(CODE_LANGUAGES)}")
     return _CODE[language]
+
+
+STRING_DELIMITERS: tuple[tuple[str, str], ...] = tuple(sorted({
+    (form.open, form.close) for language in _LANGUAGES.values() for form in language.literals
+}))
+"""(opening, closing) delimiter of every string-literal form above, e.g. ``('r#"', '"#')``:
+what a mutator wraps text in to put it inside a literal."""
