@@ -4,8 +4,10 @@ A signature is ``property|subject|backends|kind|shape``, where ``shape`` is the
 minimal witness read as runs of code point classes: letters by script (UAX #24,
 through fontTools' Scripts.txt data), digits, marks, each kind of whitespace,
 ZWJ/format characters, symbols, punctuation, surrogates — and ``bytes`` for any code
-point the subject's reference tokenizer holds only as bytes (byte fallback), since
-every out-of-vocabulary character takes the same path through a tokenizer. Two witnesses of the same
+point the subject's reference tokenizer holds only as bytes (byte fallback; decided
+per code point, out of context), since every out-of-vocabulary character takes the
+same path through a tokenizer (except for regex-dialect failures, where the Unicode
+class is the cause). Two witnesses of the same
 bug differ in their letters, not in that shape; two bugs of the same property and
 backend pair usually differ in it (an emoji ZWJ split versus a digit-run split).
 """
@@ -21,7 +23,7 @@ from fontTools import unicodedata as ft_unicodedata
 from tokfuzz.backends.base import Backend, reraise_control
 from tokfuzz.properties import Verdict
 
-__all__ = ["codepoint_class", "shape", "signature"]
+__all__ = ["codepoint_class", "held_as_bytes", "shape", "signature"]
 
 _NAMED = {
     " ": "sp",
@@ -60,58 +62,67 @@ def codepoint_class(c: str) -> str:
     return cat
 
 
-def _byte_covered(text: str, backend: Backend) -> set[int]:
-    """Indices of the code points of ``text`` that ``backend`` does not hold as whole
-    characters: covered by byte-fallback pieces or split across tokens mid-UTF-8.
+_OOV: dict[int, tuple[Backend, dict[str, bool]]] = {}
+"""Per reference backend (by id, the backend kept alive beside its table): code point
+-> held only as bytes."""
 
-    Empty when the backend has no ``token_bytes``, raises, or its tokens do not spell
-    ``text`` (optionally after one prefix space, SentencePiece's dummy prefix).
+
+def held_as_bytes(c: str, backend: Backend) -> bool:
+    """Does ``backend``, encoding the code point ``c`` alone, hold it only as bytes
+    (byte-fallback pieces, or pieces that are not valid UTF-8 on their own)?
+
+    Decided out of context, once per code point and backend (cached): inside a
+    witness, a byte-level merge with a neighbour (tiktoken's ``b' \xf0\x9f\x8d'``)
+    would make the answer depend on the neighbour. False when the backend has no
+    ``token_bytes``, raises (a lone surrogate), or its tokens do not spell ``c``
+    (optionally after SentencePiece's dummy-prefix space).
     """
+    _, table = _OOV.setdefault(id(backend), (backend, {}))
+    if c not in table:
+        table[c] = _oov(c, backend)
+    return table[c]
+
+
+def _oov(c: str, backend: Backend) -> bool:
     token_bytes: Callable[[int], bytes] | None = getattr(backend, "token_bytes", None)
     if token_bytes is None:
-        return set()
+        return False
     try:
-        pieces = [token_bytes(i) for i in backend.encode(text)]
+        pieces = [token_bytes(i) for i in backend.encode(c)]
     except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
         reraise_control(exc)
-        return set()
-    data = b"".join(pieces)
-    want = text.encode("utf-8", errors="surrogatepass")
-    skip = 1 if data == b" " + want else 0
-    if data[skip:] != want:
-        return set()
-    whole: list[bool] = []  # per byte of ``want``: inside a token that is valid UTF-8 alone
-    for piece in pieces:
-        try:
+        return False
+    data, want = b"".join(pieces), c.encode("utf-8", errors="surrogatepass")
+    if data not in (want, b" " + want):
+        return False
+    try:
+        for piece in pieces:
             piece.decode("utf-8")
-            ok = True
-        except UnicodeDecodeError:
-            ok = False
-        whole.extend([ok] * len(piece))
-    whole = whole[skip:]
-    covered: set[int] = set()
-    pos = 0
-    for index, c in enumerate(text):
-        n = len(c.encode("utf-8", errors="surrogatepass"))
-        if not all(whole[pos : pos + n]):
-            covered.add(index)
-        pos += n
-    return covered
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
-def shape(text: str, backend: Backend | None = None) -> str:
+_BYTES_BLIND_KINDS = ("dialect",)
+"""Failure kinds whose cause is a character's Unicode properties, not its vocabulary:
+a pre-tokenizer regex dialect split (``\\p{L}`` on an unassigned code point) keeps the
+Unicode class (``Cn``) so the shape says what the engines disagree on."""
+
+
+def shape(text: str, backend: Backend | None = None, kind: str = "") -> str:
     """Runs of ``codepoint_class`` over ``text``, repeats collapsed, space-separated.
 
-    With a ``backend``, a code point it holds only as bytes (byte fallback, or a
-    character split mid-UTF-8 across tokens) is class ``bytes`` whatever its script:
-    for a tokenizer, every character outside its vocabulary takes the same path.
+    With a ``backend``, a code point it holds only as bytes (``held_as_bytes``: byte
+    fallback, or split mid-UTF-8 across tokens when encoded alone) is class ``bytes``
+    whatever its script: for a tokenizer, every character outside its vocabulary takes
+    the same path. Not for the ``kind``s in ``_BYTES_BLIND_KINDS``.
 
     ``shape("ab  12👍🏽") == "L:Latn sp N:ascii So Sk"``.
     """
     runs: list[str] = []
-    as_bytes = _byte_covered(text, backend) if backend is not None else set()
-    for index, c in enumerate(text):
-        cls = "bytes" if index in as_bytes else codepoint_class(c)
+    oov = backend is not None and kind not in _BYTES_BLIND_KINDS
+    for c in text:
+        cls = "bytes" if oov and held_as_bytes(c, backend) else codepoint_class(c)  # type: ignore[arg-type]
         if not runs or runs[-1] != cls:
             runs.append(cls)
     return " ".join(runs) or "empty"
@@ -124,4 +135,5 @@ def signature(verdict: Verdict, subject: str, witness: str, reference: Backend |
     shape names the cause rather than the noise around it; ``reference`` (the
     subject's reference backend) lets the shape mark out-of-vocabulary characters.
     """
-    return "|".join((verdict.property, subject, ",".join(verdict.backends), verdict.kind, shape(witness, reference)))
+    return "|".join((verdict.property, subject, ",".join(verdict.backends), verdict.kind,
+                     shape(witness, reference, verdict.kind)))
