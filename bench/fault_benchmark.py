@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,6 +44,19 @@ GENERATORS: dict[str, Callable[[], SearchStrategy[str]]] = {
     "st.text baseline": st.text,
 }
 """Generator label -> zero-argument strategy factory, tokfuzz first."""
+
+ATHERIS: dict[str, tuple[str, bool]] = {
+    "atheris + tokfuzz mutator": ("text", True),
+    "atheris, bytes + dict": ("bytes", True),
+    "atheris, bytes only": ("bytes", False),
+}
+"""atheris engine label -> (``TOKFUZZ_MUTATOR``, tokenizer dictionary or not):
+tokfuzz.mutator, or libFuzzer's own byte mutations with and without
+``fuzz_targets/tokenizer.dict``."""
+
+NEUTRAL_SEEDS: tuple[str, ...] = ("Hello, world!", "x = 1\nprint(x)\n", "The quick brown fox jumps over the lazy dog.")
+"""The atheris trials' seed corpus: plain ASCII, so a fault is found by mutation, not
+handed over by a seed (tokfuzz's own seeds hold every ZWJ sequence)."""
 
 _PROPERTIES = ("roundtrip", "cross_backend")
 _SEED_STRIDE = 100_000  # repeats use disjoint seed ranges (run_hypothesis uses seed + batch)
@@ -74,8 +88,35 @@ def run_trial(fault_cls: type[FaultyBackend], generator: str, seconds: float, se
     except _Found as found:
         elapsed = time.monotonic() - start
         f = found.finding
-        return Trial(fault.name, generator, seed, True, elapsed, hunt.inputs, f.input, f.property, f.kind)
-    return Trial(fault.name, generator, seed, False, time.monotonic() - start, hunt.inputs)
+        return Trial(fault.name, generator, seed, True, elapsed, hunt.inputs, f.input, f.property, f.kind,
+                     hunt.inputs / elapsed)
+    elapsed = time.monotonic() - start
+    return Trial(fault.name, generator, seed, False, elapsed, hunt.inputs, exec_rate=hunt.inputs / elapsed)
+
+
+def run_atheris_trial(fault_cls: type[FaultyBackend], engine: str, seconds: float, seed: int, work: Path) -> Trial:
+    """Hunt ``fault_cls``'s fault with the atheris engine ``ATHERIS[engine]`` for at most
+    ``seconds`` of fuzzing (model loading excluded), from ``NEUTRAL_SEEDS``. The run
+    records every class and goes on (other classes, such as tiktoken refusing special
+    token text, are found too), so it always takes ``seconds``; the trial's seconds are
+    those to the first planted finding, and its inputs are estimated from exec/s."""
+    from tokfuzz.engines import run_atheris
+
+    name = fault_cls.__name__
+    mutator, dictionary = ATHERIS[engine]
+    state = run_atheris("custom", seconds, work / f"{name}-{mutator}-{dictionary}-{seed}", properties=_PROPERTIES,
+                        extra_backends=("tiktoken:cl100k_base", f"python:bench.faults:{name}"), seed=seed,
+                        mutator=mutator, dictionary=dictionary, seeds=NEUTRAL_SEEDS)
+    rate = state.get("execs", 0) / max(state.get("seconds", 0.0), 1e-9)
+    fault = fault_cls()
+    for f in sorted(state.get("findings", []), key=lambda f: f["first_found_s"]):
+        finding = Finding(**{**f, "backends": tuple(f["backends"])})
+        if is_planted(finding, fault.name):
+            t = finding.first_found_s
+            return Trial(fault.name, engine, seed, True, t, round(rate * t), finding.input, finding.property,
+                         finding.kind, rate)
+    return Trial(fault.name, engine, seed, False, float(state.get("seconds", seconds)), int(state.get("execs", 0)),
+                 exec_rate=rate)
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -85,6 +126,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=1, help="trials per (fault, generator), seeds seed + k*%d" % _SEED_STRIDE)
     names = [f.__name__ for f in FAULTS]
     parser.add_argument("--fault", action="append", choices=names, help="run only this fault (repeatable; default all)")
+    parser.add_argument("--no-atheris", dest="atheris", action="store_false",
+                        help="skip the atheris trials (with and without tokfuzz's mutator)")
     parser.add_argument("--results", type=Path, default=Path(__file__).with_name("RESULTS.md"), help="markdown file to write")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.repeats < 1:
@@ -98,13 +141,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     faults = [f for f in FAULTS if not args.fault or f.__name__ in args.fault]
     reference_backend()  # load once, before any clock starts
     trials: list[Trial] = []
-    for fault_cls in faults:
-        for generator in GENERATORS:
-            for k in range(args.repeats):
-                trial = run_trial(fault_cls, generator, args.seconds, args.seed + k * _SEED_STRIDE)
-                verdict = f"found in {trial.seconds:.2f} s" if trial.found else f"missed ({trial.seconds:.0f} s)"
-                print(f"{fault_cls.__name__:<24} {generator:<17} seed {trial.seed}: {verdict}, {trial.inputs} inputs", flush=True)
-                trials.append(trial)
+    engines = [*GENERATORS, *(ATHERIS if args.atheris else ())]
+    with tempfile.TemporaryDirectory(prefix="tokfuzz-faults-") as work:
+        for fault_cls in faults:
+            for generator in engines:
+                for k in range(args.repeats):
+                    seed = args.seed + k * _SEED_STRIDE
+                    trial = (run_atheris_trial(fault_cls, generator, args.seconds, seed, Path(work)) if generator in ATHERIS
+                             else run_trial(fault_cls, generator, args.seconds, seed))
+                    verdict = f"found in {trial.seconds:.2f} s" if trial.found else f"missed ({trial.seconds:.0f} s)"
+                    print(f"{fault_cls.__name__:<24} {generator:<26} seed {trial.seed}: {verdict}, {trial.inputs} inputs",
+                          flush=True)
+                    trials.append(trial)
     command = "python -m bench.fault_benchmark " + " ".join(sys.argv[1:] if argv is None else argv)
     print_table(trials, args.seconds)
     write_results(args.results, trials, args.seconds, command.strip(), faults)

@@ -105,6 +105,7 @@ def run_atheris(
     corpus: Path | None = None,
     seed: int | None = None,
     mutator: str = "text",
+    dictionary: bool = True,
     seeds: Sequence[str] = (),
     on_state: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
@@ -118,7 +119,8 @@ def run_atheris(
     coverage accumulates), the seed inputs (``seeds/``, rewritten from ``seeds``), the
     state file, crash artifacts and the child's output (``fuzz.log``). New classes go
     to ``corpus`` as they are found (None: not written). ``mutator`` is ``"text"``
-    (tokfuzz.mutator) or ``"bytes"`` (libFuzzer's own). ``on_state`` gets each state
+    (tokfuzz.mutator) or ``"bytes"`` (libFuzzer's own); ``dictionary`` passes
+    ``fuzz_targets/tokenizer.dict``'s tokens (``-dict=``). ``on_state`` gets each state
     read while the child runs (about twice a second). The child is killed if it
     overruns ``seconds`` by more than ten minutes (model loading included).
     """
@@ -137,8 +139,9 @@ def run_atheris(
            "TOKFUZZ_CORPUS": str(corpus) if corpus is not None else "", "TOKFUZZ_STATE": str(state_path),
            "TOKFUZZ_MUTATOR": mutator, "TOKFUZZ_PROPERTIES": ",".join(properties), "TOKFUZZ_ON_FINDING": "record"}
     args = [sys.executable, "-m", "tokfuzz.fuzz_target", str(queue_dir), str(seed_dir),
-            f"-max_total_time={max(1, round(seconds))}", f"-dict={work_dir / 'tokenizer.dict'}",
-            f"-artifact_prefix={work_dir}/", "-print_final_stats=1"]
+            f"-max_total_time={max(1, round(seconds))}", f"-artifact_prefix={work_dir}/", "-print_final_stats=1"]
+    if dictionary:
+        args.append(f"-dict={work_dir / 'tokenizer.dict'}")
     if seed is not None:
         args.append(f"-seed={seed + 1}")  # libFuzzer reads -seed=0 as "pick one"
     state: dict[str, Any] = {}

@@ -25,6 +25,7 @@ class MistralCommonBackend:
         self._tok = tokenizer
         self.vocab_size: int = tokenizer.n_words
         self.version = models.library_version("mistral-common")
+        self._bytes_cache: dict[int, bytes] = {}
         if hasattr(tokenizer, "id_to_byte_piece"):  # tekken; SentencePiece pieces have no byte view here
             self.token_bytes = self._token_bytes
 
@@ -37,8 +38,11 @@ class MistralCommonBackend:
         return self._tok.decode(list(ids))
 
     def _token_bytes(self, token: int) -> bytes:
-        """Bytes of one tekken token (special tokens cover nothing)."""
-        return bytes(self._tok.id_to_byte_piece(token))
+        """Bytes of one tekken token (special tokens cover nothing); memoized per id."""
+        found = self._bytes_cache.get(token)
+        if found is None:
+            found = self._bytes_cache[token] = bytes(self._tok.id_to_byte_piece(token))
+        return found
 
 
 def load(arg: str) -> MistralCommonBackend:

@@ -25,6 +25,7 @@ class SentencePieceBackend:
     def __init__(self, processor: Any, name: str = "spm") -> None:
         self.name = name
         self._sp = processor
+        self._bytes_cache: dict[int, bytes] = {}
         self.vocab_size: int = processor.get_piece_size()
         self.version = models.library_version("sentencepiece")
         self._dummy_prefix = processor.normalize("a").startswith(_METASPACE)
@@ -53,7 +54,14 @@ class SentencePieceBackend:
 
     def token_bytes(self, token: int) -> bytes:
         """Bytes of one piece: a byte-fallback piece ``<0xNN>`` is that byte, control
-        and unknown pieces cover nothing, ``▁`` is a space."""
+        and unknown pieces cover nothing, ``▁`` is a space. Memoized per id (the
+        vocabulary bounds the cache; each miss is four pybind calls)."""
+        found = self._bytes_cache.get(token)
+        if found is None:
+            found = self._bytes_cache[token] = self._token_bytes(token)
+        return found
+
+    def _token_bytes(self, token: int) -> bytes:
         if self._sp.is_byte(token):
             return bytes([int(self._sp.id_to_piece(token)[3:5], 16)])
         if self._sp.is_control(token) or self._sp.is_unknown(token):
