@@ -44,7 +44,7 @@ clean:
 # find, and how fast; writes bench/RESULTS.md. Fails when tokfuzz misses a fault.
 .PHONY: bench-faults
 bench-faults: $(STAMP)
-	$(BIN)/python -m bench.fault_benchmark --seconds 60
+	$(BIN)/python -m bench.fault_benchmark --seconds 30
 
 # The triage report of the committed corpus (with fuzz-report.json's counts when it
 # exists): report.html (static page) and report.md (for CI logs and upstream issues).

@@ -117,8 +117,15 @@ def shape(text: str, backend: Backend | None = None, kind: str = "") -> str:
     whatever its script: for a tokenizer, every character outside its vocabulary takes
     the same path. Not for the ``kind``s in ``_BYTES_BLIND_KINDS``.
 
+    A ``dialect`` failure on a witness holding an unassigned code point (General
+    Category Cn in Python's ``unicodedata``, UAX #44) has shape ``Cn`` alone: regex
+    engines built on different Unicode versions disagree on what such a code point
+    is, and which neighbour the minimizer kept to make the split visible is noise.
+
     ``shape("ab  12👍🏽") == "L:Latn sp N:ascii So Sk"``.
     """
+    if kind == "dialect" and any(unicodedata.category(c) == "Cn" for c in text):
+        return "Cn"
     runs: list[str] = []
     oov = backend is not None and kind not in _BYTES_BLIND_KINDS
     for c in text:
