@@ -67,9 +67,10 @@ def test_target_finds_planted_fault_minimizes_signs_and_goes_on(target: Path, tm
     assert {f["signature"] for f in progress["findings"]} >= {c.signature for c in cases}
 
 
-def test_campaign_atheris_engine_stores_findings_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_campaign_atheris_engine_stores_findings_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, report = tmp_path / "corpus", tmp_path / "report.json"
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     argv = ["fuzz", "--engine", "atheris", "--backend", "tiktoken:cl100k_base", "--backend", FAULT,
             "--property", "cross_backend", "--seconds", "8", "--seed", "3", "--corpus", str(corpus), "--report", str(report)]
     assert main(argv) == 1, capsys.readouterr()

@@ -23,7 +23,15 @@ from typing import Any
 
 import regex
 
-from tokfuzz.backends.base import Backend, replace_surrogates, reraise_control, text_bytes, token_pieces
+from tokfuzz.backends.base import (
+    Backend,
+    backend_memo,
+    literal_pattern,
+    replace_surrogates,
+    reraise_control,
+    text_bytes,
+    token_pieces,
+)
 
 __all__ = [
     "PROPERTIES",
@@ -186,6 +194,9 @@ def roundtrip(obs: Observation, name: str) -> list[Verdict]:
     return [Verdict("roundtrip", (name,), kind, detail, {name: ids, "decoded": decoded})]
 
 
+_compiled = functools.lru_cache(maxsize=64)(regex.compile)
+
+
 def _regex_split(pattern: str, text: str) -> list[str]:
     return [m.group() for m in _compiled(pattern).finditer(text)]
 
@@ -225,7 +236,7 @@ def split_consistency(obs: Observation, name: str) -> list[Verdict]:
         return [*out, _raised("split_consistency", name, "pretokenize", exc, ids)]
     out.extend(_independence(obs, name, backend, ids, pieces))
     pattern: str | None = getattr(backend, "pattern", None)
-    specials = _specials_pattern(tuple(getattr(backend, "special_strings", ())))
+    specials = literal_pattern(tuple(getattr(backend, "special_strings", ())))
     if pattern is not None and (specials is None or specials.search(obs.text) is None):
         expected = _regex_split(pattern, replace_surrogates(obs.text))
         if expected != pieces:
@@ -250,33 +261,21 @@ def _coverage(obs: Observation, name: str, backend: Backend, ids: list[int], tok
     return [Verdict("split_consistency", (name,), "coverage", detail, {name: ids})]
 
 
-_PIECE_IDS: dict[int, tuple[Backend, dict[str, list[int]]]] = {}
-"""Per backend (by id, kept alive beside its table): pre-token piece -> its ids. A
-campaign meets the same pieces over and over (20,503 piece encodes were 1,082
-distinct pieces in bench/'s input mix); encoding is deterministic, so each is encoded once."""
 _PIECE_CACHE_LIMIT = 200_000
+"""Most pre-token pieces memoized per backend. A campaign meets the same pieces over and
+over (20,503 piece encodes were 1,082 distinct pieces in bench/'s input mix), and
+encoding is deterministic, so each is encoded once."""
 
 
 def _encode_pieces(backend: Backend, pieces: list[str]) -> list[list[int]]:
     """``encode`` of each piece, from the per-backend cache where it holds it."""
-    _, table = _PIECE_IDS.setdefault(id(backend), (backend, {}))
+    table: dict[str, list[int]] = backend_memo(backend, "piece-ids")
     missing = [p for p in dict.fromkeys(pieces) if p not in table]
     if missing:
         if len(table) > _PIECE_CACHE_LIMIT:
             table.clear()
         table.update(zip(missing, (list(backend.encode(p)) for p in missing)))
     return [table[p] for p in pieces]
-
-
-_compiled = functools.lru_cache(maxsize=64)(regex.compile)
-
-
-@functools.lru_cache(maxsize=64)
-def _specials_pattern(specials: tuple[str, ...]) -> regex.Pattern[str] | None:
-    """One alternation of the literal ``specials`` (None when there are none)."""
-    if not specials:
-        return None
-    return regex.compile("|".join(regex.escape(s) for s in sorted(specials, key=len, reverse=True)))
 
 
 def _independence(obs: Observation, name: str, backend: Backend, ids: list[int], pieces: list[str]) -> list[Verdict]:

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from fontTools import unicodedata as ft_unicodedata
 
-from tokfuzz.backends.base import Backend, reraise_control
+from tokfuzz.backends.base import Backend, backend_memo, reraise_control
 from tokfuzz.properties import Verdict
 
 __all__ = ["codepoint_class", "held_as_bytes", "shape", "signature"]
@@ -62,11 +62,6 @@ def codepoint_class(c: str) -> str:
     return cat
 
 
-_OOV: dict[int, tuple[Backend, dict[str, bool]]] = {}
-"""Per reference backend (by id, the backend kept alive beside its table): code point
--> held only as bytes."""
-
-
 def held_as_bytes(c: str, backend: Backend) -> bool:
     """Does ``backend``, encoding the code point ``c`` alone, hold it only as bytes
     (byte-fallback pieces, or pieces that are not valid UTF-8 on their own)?
@@ -77,7 +72,7 @@ def held_as_bytes(c: str, backend: Backend) -> bool:
     ``token_bytes``, raises (a lone surrogate), or its tokens do not spell ``c``
     (optionally after SentencePiece's dummy-prefix space).
     """
-    _, table = _OOV.setdefault(id(backend), (backend, {}))
+    table: dict[str, bool] = backend_memo(backend, "held-as-bytes")  # bounded by the code points met
     if c not in table:
         table[c] = _oov(c, backend)
     return table[c]

@@ -8,10 +8,16 @@ hidden from the user.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Backend", "BackendUnavailable", "ConfigError", "replace_surrogates", "reraise_control", "text_bytes", "token_pieces"]
+import regex
+
+__all__ = [
+    "Backend", "BackendUnavailable", "ConfigError", "backend_memo", "literal_pattern", "replace_surrogates",
+    "reraise_control", "text_bytes", "token_pieces",
+]
 
 
 class ConfigError(Exception):
@@ -100,3 +106,23 @@ def token_pieces(backend: Backend, ids: Sequence[int]) -> list[str]:
         except Exception:  # noqa: BLE001 - display helper, the oracle reports the error
             pieces.append(f"<{token}?>")
     return pieces
+
+
+_MEMOS: dict[tuple[int, str], tuple[Backend, dict[Any, Any]]] = {}
+
+
+def backend_memo(backend: Backend, name: str) -> dict[Any, Any]:
+    """A dict that lives as long as the process, one per (``backend``, ``name``), for
+    memoizing what a backend computes deterministically (piece ids, whether a code
+    point is held as bytes). Keyed by ``id(backend)`` with the backend kept beside its
+    table, so an id is never reused while the table exists; plugins need not be
+    hashable or accept attributes. Callers bound their table's size."""
+    return _MEMOS.setdefault((id(backend), name), (backend, {}))[1]
+
+
+@functools.lru_cache(maxsize=64)
+def literal_pattern(strings: tuple[str, ...]) -> regex.Pattern[str] | None:
+    """One compiled alternation matching any of ``strings`` literally, longest first
+    (leftmost-longest, as HF's added-token matching does); None when there are none."""
+    ordered = sorted(set(strings), key=len, reverse=True)
+    return regex.compile("|".join(regex.escape(s) for s in ordered)) if ordered else None

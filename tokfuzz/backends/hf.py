@@ -17,7 +17,7 @@ from typing import Any
 import regex
 
 from tokfuzz import models
-from tokfuzz.backends.base import BackendUnavailable
+from tokfuzz.backends.base import BackendUnavailable, literal_pattern
 
 __all__ = ["HFBackend", "load"]
 
@@ -101,8 +101,7 @@ class HFBackend:
 
     @cached_property
     def _added_re(self) -> regex.Pattern[str] | None:
-        contents = sorted(set(self._added.values()), key=len, reverse=True)
-        return regex.compile("|".join(regex.escape(c) for c in contents)) if contents else None
+        return literal_pattern(self.special_strings)
 
     def _pretokenize(self, text: str) -> list[str]:
         """The library's split: added tokens first (leftmost-longest, as its
