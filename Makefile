@@ -53,7 +53,7 @@ report: $(STAMP)
 	$(BIN)/tokfuzz report --corpus corpora --out report.html --format html
 	$(BIN)/tokfuzz report --corpus corpora --out report.md --format md
 
-# Headless Chromium for the report's browser test (tests/test_report.py), from Debian's
+# Headless Chromium for the report's browser test (tests/report/test_report.py), from Debian's
 # packages: installed when missing, only as root where apt-get exists; otherwise that
 # test skips and says why.
 .PHONY: browser
@@ -78,7 +78,7 @@ ATHERIS_SECONDS ?= 60
 ATHERIS_SUBJECT ?= cl100k_base
 .PHONY: fuzz-atheris
 fuzz-atheris: $(STAMP)
-	$(BIN)/python -m tokfuzz.fuzz_seeds --dir .cache/atheris-seeds
+	$(BIN)/python -m tokfuzz.engines.seed_corpus --dir .cache/atheris-seeds
 	for t in fuzz_targets/fuzz_*.py; do \
 	  mkdir -p .cache/atheris-queue/$$(basename $$t .py) && \
 	  TOKFUZZ_SUBJECT=$(ATHERIS_SUBJECT) $(BIN)/python $$t .cache/atheris-queue/$$(basename $$t .py) .cache/atheris-seeds \

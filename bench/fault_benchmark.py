@@ -7,7 +7,7 @@ For every fault of ``bench.faults`` and every generator (``tokfuzz``:
 ``tokfuzz.strategies.unicode_text()``; ``st.text baseline``: hypothesis' ``text()``), a
 trial builds a ``Hunt`` over the subject ``custom`` = {real tiktoken cl100k_base, the
 faulty backend} with the ``roundtrip`` and ``cross_backend`` properties, and drives it
-with ``tokfuzz.engines.run_hypothesis`` exactly as a campaign does (same engine, same
+with ``tokfuzz.engines.hypothesis.run_hypothesis`` exactly as a campaign does (same engine, same
 batching, same minimizer), stopping at the first finding that shows the planted fault
 (``bench.faults.is_planted``) or after ``--seconds``. It records whether the fault
 was found, the wall-clock seconds to that finding (generation, oracles and shrinking
@@ -33,8 +33,8 @@ from hypothesis.strategies import SearchStrategy
 
 from bench.faults import FAULTS, FaultyBackend, is_planted, reference_backend
 from bench.results import Trial, print_table, write_results
-from tokfuzz.campaign import Finding, Hunt
-from tokfuzz.engines import run_hypothesis
+from tokfuzz.engines.hunt import Finding, Hunt
+from tokfuzz.engines.hypothesis import run_hypothesis
 from tokfuzz.strategies import unicode_text
 
 __all__ = ["GENERATORS", "Trial", "main", "run_trial"]
@@ -51,7 +51,7 @@ ATHERIS: dict[str, tuple[str, bool]] = {
     "atheris, bytes only": ("bytes", False),
 }
 """atheris engine label -> (``TOKFUZZ_MUTATOR``, tokenizer dictionary or not):
-tokfuzz.mutator, or libFuzzer's own byte mutations with and without
+tokfuzz.inputs.mutator, or libFuzzer's own byte mutations with and without
 ``fuzz_targets/tokenizer.dict``."""
 
 NEUTRAL_SEEDS: tuple[str, ...] = ("Hello, world!", "x = 1\nprint(x)\n", "The quick brown fox jumps over the lazy dog.")
@@ -100,7 +100,7 @@ def run_atheris_trial(fault_cls: type[FaultyBackend], engine: str, seconds: floa
     records every class and goes on (other classes, such as tiktoken refusing special
     token text, are found too), so it always takes ``seconds``; the trial's seconds are
     those to the first planted finding, and its inputs are estimated from exec/s."""
-    from tokfuzz.engines import run_atheris
+    from tokfuzz.engines.atheris import run_atheris
 
     name = fault_cls.__name__
     mutator, dictionary = ATHERIS[engine]

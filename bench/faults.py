@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, ClassVar
 import regex
 
 from tokfuzz import Backend, load_backend
-from tokfuzz.properties import Observation, check
+from tokfuzz.oracles import Observation, check
 
 if TYPE_CHECKING:
-    from tokfuzz.campaign import Finding
+    from tokfuzz.engines.hunt import Finding
 
 __all__ = [
     "FAULTS",

@@ -1,8 +1,8 @@
 """The fixed inputs every throughput figure is measured on.
 
 * The **campaign mix**: the inputs a campaign checks first, in its order: every
-  ``tokfuzz.seeds.seed_inputs()`` string, then the first ``generated`` strings that
-  ``tokfuzz.engines.run_hypothesis`` draws from ``tokfuzz.strategies.unicode_text()``
+  ``tokfuzz.inputs.seeds.seed_inputs()`` string, then the first ``generated`` strings that
+  ``tokfuzz.engines.hypothesis.run_hypothesis`` draws from ``tokfuzz.strategies.unicode_text()``
   with hypothesis seed ``seed`` (the campaign's own engine, batching and strategy),
   thinned to every ``stride``-th input. Seeds and generated inputs therefore keep the
   proportion a campaign feeds them in: with the defaults (all ~2,300 seeds, then
@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.measure import Timing, timed, utf8_size
-from tokfuzz.engines import run_hypothesis
-from tokfuzz.seeds import seed_inputs
-from tokfuzz.strategies._stdlib import STDLIB_MODULES
+from tokfuzz.engines.hypothesis import run_hypothesis
+from tokfuzz.inputs.seeds import seed_inputs
+from tokfuzz.strategies import STDLIB_MODULES
 
 __all__ = ["InputMix", "campaign_mix", "digest", "generate", "stdlib_chunks"]
 
@@ -112,7 +112,7 @@ def campaign_mix(generated: int = GENERATED, stride: int = STRIDE, seed: int = 0
 
 def stdlib_chunks(max_bytes: int = STDLIB_BYTES, lines_per_chunk: int = LINES_PER_CHUNK) -> list[str]:
     """Chunks of ``lines_per_chunk`` consecutive source lines (line breaks kept) of the
-    modules in ``tokfuzz.strategies._stdlib.STDLIB_MODULES``, read in that order until
+    modules in ``tokfuzz.strategies.STDLIB_MODULES``, read in that order until
     ``max_bytes`` UTF-8 bytes are collected. A module missing from a trimmed
     distribution is skipped; no module at all gives an empty list.
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tokfuzz.models import library_version
+from tokfuzz.backends.models import library_version
 
 __all__ = [
     "CLOCK",

@@ -160,7 +160,7 @@ def fuzz_command(seconds: float, subjects: tuple[str, ...], workers: int, corpus
                  engine: str = "hypothesis") -> list[str]:
     """The ``tokfuzz fuzz`` command line of this interpreter's environment (seed 0)."""
     script = Path(sys.executable).with_name("tokfuzz")
-    head = [str(script)] if script.exists() else [sys.executable, "-c", "from tokfuzz.cli import main; raise SystemExit(main())"]
+    head = [str(script)] if script.exists() else [sys.executable, "-c", "from tokfuzz.cli.main import main; raise SystemExit(main())"]
     args = ["fuzz", "--engine", engine, "--seconds", f"{seconds:g}", "--workers", str(workers), "--seed", "0",
             "--corpus", str(corpus), "--report", str(report)]
     for subject in subjects:

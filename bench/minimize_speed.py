@@ -10,8 +10,8 @@ Failures come from two places, both run through the campaign's own shrinking pat
   one bug), the first of those inputs whose failure shows the planted fault
   (``bench.faults.is_planted``), with subject ``custom`` = {real, faulty}.
 
-Each failure is shrunk exactly as ``tokfuzz.campaign.Hunt`` shrinks a new class:
-``tokfuzz.minimize.minimize`` with the Hunt's own "fails the same way" predicate and
+Each failure is shrunk exactly as ``tokfuzz.engines.campaign.Hunt`` shrinks a new class:
+``tokfuzz.findings.minimize.minimize`` with the Hunt's own "fails the same way" predicate and
 its budget of oracle calls. Reported: input and witness length in code points, the
 oracle calls spent, whether the budget ran out, and the median wall time of
 ``repeats`` shrinks (each from scratch: minimize caches only within one call).
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from bench.faults import FAULTS, is_planted, reference_backend
 from bench.measure import median, timed
 from tokfuzz.backends.base import Backend
-from tokfuzz.campaign import _MIN_CALLS, Finding, Hunt
-from tokfuzz.minimize import minimize
-from tokfuzz.properties import PROPERTIES, Observation, Verdict, check
+from tokfuzz.engines.hunt import MIN_CALLS, Finding, Hunt
+from tokfuzz.findings.minimize import minimize
+from tokfuzz.oracles import PROPERTIES, Observation, Verdict, check
 
 __all__ = ["Failure", "ShrinkResult", "first_failures", "planted_failures", "shrink"]
 
@@ -134,7 +134,7 @@ def _counting(fails: Callable[[str], bool]) -> tuple[Callable[[str], bool], list
     return counted, calls
 
 
-def shrink(failure: Failure, repeats: int = 3, budget: int = _MIN_CALLS) -> ShrinkResult:
+def shrink(failure: Failure, repeats: int = 3, budget: int = MIN_CALLS) -> ShrinkResult:
     """Shrink ``failure`` ``repeats`` times as a campaign would; the median time.
 
     Raises:
@@ -146,9 +146,9 @@ def shrink(failure: Failure, repeats: int = 3, budget: int = _MIN_CALLS) -> Shri
     times: list[float] = []
     witness, calls = failure.text, 0
     for _ in range(repeats):
-        # Hunt._fails_like is the campaign's own predicate ("fails the same way"),
+        # Hunt.fails_like is the campaign's own predicate ("fails the same way"),
         # used as is so the figure is the campaign's shrinking cost, not a copy's.
-        fails, counter = _counting(hunt._fails_like(failure.verdict))
+        fails, counter = _counting(hunt.fails_like(failure.verdict))
         witness, timing = timed(lambda: minimize(failure.text, fails, max_calls=budget))
         times.append(timing.wall)
         calls = counter[0]

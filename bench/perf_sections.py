@@ -16,7 +16,7 @@ from bench.minimize_speed import ShrinkResult
 from bench.perf_report import Section, fmt_rate, fmt_s
 from bench.replay_speed import ReplayTiming
 from bench.throughput import ALL, SubjectThroughput
-from tokfuzz.properties import PROPERTIES, describe_text
+from tokfuzz.oracles import PROPERTIES, describe_text
 
 __all__ = [
     "GOAL",
@@ -157,8 +157,8 @@ def minimize_section(info: RunInfo, results: Sequence[ShrinkResult]) -> Section:
     notes = (
         *info.notes("minimize"),
         "each failure is the first generated input of the campaign mix failing that way (per subject; seed inputs "
-        "are a few code points already), or showing a planted fault of bench/faults.py; shrunk with `tokfuzz.minimize.minimize` and the campaign's own predicate "
-        "(`Hunt._fails_like`) and budget; calls = oracle calls made (cached candidates are free).",
+        "are a few code points already), or showing a planted fault of bench/faults.py; shrunk with `tokfuzz.findings.minimize.minimize` and the campaign's own predicate "
+        "(`Hunt.fails_like`) and budget; calls = oracle calls made (cached candidates are free).",
     )
     headers = ("failure", "property/kind", "backends", "input cp", "witness cp", "oracle calls", "seconds", "witness")
     return Section("minimize", "Minimization: time to a 1-minimal witness", notes, headers, rows)
@@ -171,7 +171,7 @@ def replay_section(info: RunInfo, timing: ReplayTiming, composition: str) -> Sec
              f"{timing.skipped:,}"),)
     notes = (
         *info.notes("replay"),
-        f"corpus: {composition}; replayed with `tokfuzz.replay.replay_cases` (each subject loaded once per run).",
+        f"corpus: {composition}; replayed with `tokfuzz.findings.replay.replay_cases` (each subject loaded once per run).",
         "replay /s excludes corpus reading and subject loading; end to end /s includes both.",
     )
     headers = ("cases", "read corpus", "load subjects", "replay", "replay cases/s", "end to end cases/s",

@@ -1,6 +1,6 @@
-"""Corpus replay: cases/s of ``tokfuzz.replay.replay_cases`` over a 10,000-case corpus.
+"""Corpus replay: cases/s of ``tokfuzz.findings.replay.replay_cases`` over a 10,000-case corpus.
 
-The corpus is synthesized into a temporary directory through ``tokfuzz.corpus.Corpus``
+The corpus is synthesized into a temporary directory through ``tokfuzz.findings.corpus.Corpus``
 (so every line is a valid case that ``Corpus.load`` reads back), from three sources:
 
 * every case of the committed corpus (``corpora/``), as it is (``open`` / ``expected``);
@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import median, timed
-from tokfuzz.corpus import Case, Corpus, case_id, now_iso
-from tokfuzz.properties import PROPERTIES, Verdict
-from tokfuzz.replay import replay_cases
-from tokfuzz.triage import signature
+from tokfuzz.findings.corpus import Case, Corpus, case_id, now_iso
+from tokfuzz.oracles import PROPERTIES, Verdict
+from tokfuzz.findings.replay import replay_cases
+from tokfuzz.findings.triage import signature
 
 __all__ = ["ReplayTiming", "composition", "synthesize_cases", "time_replay", "write_corpus"]
 

@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.faults import FaultyBackend, reference_backend
-from tokfuzz.models import library_version
-from tokfuzz.properties import describe_text
+from tokfuzz.backends.models import library_version
+from tokfuzz.oracles import describe_text
 
 __all__ = ["Row", "Trial", "print_table", "summarize", "write_results"]
 
@@ -123,7 +123,7 @@ def write_results(path: Path, trials: Sequence[Trial], budget: float, command: s
         f"hypothesis {library_version('hypothesis')}",
         f"- budget: {budget:g} s per trial; seconds are wall clock to the first finding of the fault "
         "(generation, oracles and shrinking included); inputs are those checked until then",
-        "- atheris trials run `python -m tokfuzz.fuzz_target` in a child (model loading not timed), from three "
+        "- atheris trials run `python -m tokfuzz.engines.atheris_harness` in a child (model loading not timed), from three "
         "plain ASCII seeds, for the whole budget (they record every class and go on); seconds are libFuzzer's "
         "time to the first planted finding, inputs are estimated from the run's exec/s, and inputs/s is the "
         "run's exec/s (tokfuzz's mutator makes longer inputs than libFuzzer's byte mutations)",

@@ -34,9 +34,9 @@ from pathlib import Path
 from bench import inputs, memory, minimize_speed, perf_sections, replay_speed, throughput
 from bench.measure import CLOCK, Rate, machine_summary, median_rate, utf8_size
 from bench.perf_report import Section, print_sections, write_sections
-from tokfuzz.corpus import Case, Corpus
-from tokfuzz.quiet import native_stderr_to_log
-from tokfuzz.subjects import SUBJECTS, load_subject
+from tokfuzz.findings.corpus import Case, Corpus
+from tokfuzz.backends.quiet import native_stderr_to_log
+from tokfuzz.backends.subjects import SUBJECTS, load_subject
 
 __all__ = ["PARTS", "main"]
 

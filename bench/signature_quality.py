@@ -6,9 +6,9 @@
 For every class of the committed corpus (``corpora/*.jsonl``, one case per signature
 ``property|subject|backends|kind|shape``), this benchmark makes *fresh* failing inputs
 that should share the class's root cause, and files each one exactly as a campaign
-does: shrink with ``tokfuzz.minimize.minimize`` under the predicate of
-``tokfuzz.campaign.Hunt._fails_like`` (same property, same backends, same ``kind``),
-then sign the 1-minimal witness with ``tokfuzz.triage.signature`` against the subject's
+does: shrink with ``tokfuzz.findings.minimize.minimize`` under the predicate of
+``tokfuzz.engines.hunt.Hunt.fails_like`` (same property, same backends, same ``kind``),
+then sign the 1-minimal witness with ``tokfuzz.findings.triage.signature`` against the subject's
 reference backend. ``Hunt._attribute``'s shortcut (a failing input that contains a known
 witness verbatim is filed under it unshrunk) is left out on purpose: it would file
 every ``embed`` and ``repeat`` variant for free, and the question is what the
@@ -16,7 +16,7 @@ minimizer and the signature do. Fresh inputs come from four generators:
 
 * ``embed``: the witness between a prefix and a suffix (0..24 code points each) drawn
   from ``tokfuzz.strategies.unicode_text`` (seeded hypothesis, via
-  ``tokfuzz.engines.run_hypothesis``), plain ASCII words or letters of other scripts;
+  ``tokfuzz.engines.hypothesis.run_hypothesis``), plain ASCII words or letters of other scripts;
   kept only when prefix + suffix alone passes, so the failure needs the witness. The
   minimizer often gives the witness back: a weak test, kept as a baseline.
 * ``substitute``: 1..all code points of the witness replaced by other code points of
@@ -37,7 +37,7 @@ classes that split (their variants reach two or more signatures), merges (signat
 reached from two or more corpus classes, each class's own witness counting for its
 own signature). A class is skipped when a backend of it is unavailable or its
 witness no longer fails. The run is sequential in this process; each subject loads
-once. Native panic backtraces go to the cache's log (``tokfuzz.quiet``).
+once. Native panic backtraces go to the cache's log (``tokfuzz.backends.quiet``).
 """
 
 from __future__ import annotations
@@ -61,14 +61,14 @@ import emoji
 from fontTools import unicodedata as ft_unicodedata
 
 from tokfuzz.backends.base import Backend
-from tokfuzz.campaign import _MIN_CALLS, Hunt
-from tokfuzz.corpus import Case, Corpus
-from tokfuzz.minimize import graphemes, minimize
-from tokfuzz.models import library_version
-from tokfuzz.properties import Verdict
-from tokfuzz.quiet import native_stderr_to_log
-from tokfuzz.subjects import SUBJECTS, load_subject
-from tokfuzz.triage import codepoint_class, held_as_bytes, shape, signature
+from tokfuzz.engines.hunt import MIN_CALLS, Hunt
+from tokfuzz.findings.corpus import Case, Corpus
+from tokfuzz.findings.minimize import graphemes, minimize
+from tokfuzz.backends.models import library_version
+from tokfuzz.oracles import Verdict
+from tokfuzz.backends.quiet import native_stderr_to_log
+from tokfuzz.backends.subjects import SUBJECTS, load_subject
+from tokfuzz.findings.triage import codepoint_class, held_as_bytes, shape, signature
 
 __all__ = [
     "GENERATORS", "SCHEMES", "ClassResult", "Landing", "Totals", "draw_contexts", "embedding", "emoji_kind", "fresh_failures",
@@ -108,7 +108,7 @@ def emoji_kind(c: str) -> str:
 
 
 def substitution_class(c: str) -> str:
-    """``tokfuzz.triage.codepoint_class(c)`` refined so that members are "of the same
+    """``tokfuzz.findings.triage.codepoint_class(c)`` refined so that members are "of the same
     kind": surrogates by half (``Cs:high`` U+D800..U+DBFF / ``Cs:low``, Unicode §3.8 D71,
     D73); controls by White_Space (``Cc:ws``, PropList.txt); format characters by block
     (``Cf:Tags``, Blocks.txt); anything else by UTS #51 emoji kind (``So:emoji``,
@@ -224,7 +224,7 @@ def _cut(text: str) -> str:
 def draw_contexts(n: int, seed: int) -> list[str]:
     """``n`` distinct non-empty contexts of at most 24 code points, cut from seeded draws of
     ``tokfuzz.strategies.unicode_text(max_pieces=3)`` (the campaign's generator)."""
-    from tokfuzz.engines import run_hypothesis
+    from tokfuzz.engines.hypothesis import run_hypothesis
     from tokfuzz.strategies import unicode_text
 
     out: list[str] = []
@@ -420,7 +420,7 @@ class ClassResult:
 
 def _verdict(case: Case) -> Verdict:
     """A verdict with the (property, backends, kind) of ``case``'s signature: all that
-    ``Hunt._fails_like`` and ``triage.signature`` read (a campaign re-checks the shrunk
+    ``Hunt.fails_like`` and ``triage.signature`` read (a campaign re-checks the shrunk
     witness for its verdict, which has the same three fields)."""
     prop, _subject, names, kind, _shape = case.signature.split("|", 4)
     return Verdict(prop, tuple(names.split(",")) if names else (), kind, "")
@@ -429,7 +429,7 @@ def _verdict(case: Case) -> Verdict:
 def measure_class(hunt: Hunt, case: Case, n: int, seed: int, contexts: Sequence[str], max_calls: int,
                   oov: Sequence[int] = ()) -> ClassResult:
     """Make up to ``n`` fresh failures of ``case``'s class on ``hunt``'s backends and file
-    each as a campaign does (minimize under ``Hunt._fails_like``, ``triage.signature``
+    each as a campaign does (minimize under ``Hunt.fails_like``, ``triage.signature``
     against the reference backend). ``oov`` (``oov_code_points`` of the reference) are
     the substitutes of the witness's ``bytes`` code points. The generators' randomness
     is seeded by ``seed`` and the case's signature, so a class's variants do not depend
@@ -440,7 +440,7 @@ def measure_class(hunt: Hunt, case: Case, n: int, seed: int, contexts: Sequence[
     if not set(v.backends) <= set(hunt.backends):
         result.skipped = "backend unavailable: " + ", ".join(sorted(set(v.backends) - set(hunt.backends)))
         return result
-    fails = hunt._fails_like(v)  # noqa: SLF001 - the campaign's own predicate, on purpose
+    fails = hunt.fails_like(v)  # the campaign's own predicate, on purpose
     reference = hunt.backends[hunt.reference]
     if not fails(case.input):
         result.skipped = "witness no longer fails"
@@ -646,8 +646,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of contexts and variants (default 0)")
     parser.add_argument("--subject", action="append", choices=list(SUBJECTS),
                         help="only this subject's classes (repeatable; default all)")
-    parser.add_argument("--max-calls", type=int, default=_MIN_CALLS,
-                        help=f"minimizer budget per input, oracle calls (default {_MIN_CALLS}, the campaign's)")
+    parser.add_argument("--max-calls", type=int, default=MIN_CALLS,
+                        help=f"minimizer budget per input, oracle calls (default {MIN_CALLS}, the campaign's)")
     parser.add_argument("--corpus", type=Path, default=_ROOT / "corpora", help="corpus directory (default corpora/)")
     parser.add_argument("--results", type=Path, default=Path(__file__).with_name("SIGNATURES.md"), help="markdown file to write")
     args = parser.parse_args(argv)

@@ -8,7 +8,7 @@ Three figures per subject, each the median over ``repeats`` runs on the same inp
 * **combined raw rate**: inputs/s of encoding each input once with every backend of
   the subject, ``1 / sum_b(1 / rate_b)`` (``bench.measure.combined_rate``): the floor of
   what any differential check over those backends must cost.
-* **checked rate**: inputs/s of ``tokfuzz.campaign.Hunt.check`` over the mix, as a
+* **checked rate**: inputs/s of ``tokfuzz.engines.campaign.Hunt.check`` over the mix, as a
   campaign worker calls it: a fresh Hunt per run, the classes already in the corpus
   passed as ``known`` (as ``tokfuzz fuzz`` does), so a failure of a known class is
   counted and a new class is shrunk. Measured for all properties together and for
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from bench.measure import Rate, combined_rate, median_rate, timed, utf8_size
 from tokfuzz.backends.base import Backend, reraise_control
-from tokfuzz.campaign import Hunt
-from tokfuzz.properties import PROPERTIES
+from tokfuzz.engines.hunt import Hunt
+from tokfuzz.oracles import PROPERTIES
 
 __all__ = ["BackendRate", "HuntRate", "SubjectThroughput", "encode_rate", "hunt_rate", "subject_throughput"]
 

@@ -24,12 +24,12 @@ if command -v compile_python_fuzzer >/dev/null; then
 fi
 export TOKFUZZ_CACHE="$OUT/tokfuzz-cache"
 "$PYTHON" - <<'PY'
-from tokfuzz.subjects import SUBJECTS, load_subject
+from tokfuzz.backends.subjects import SUBJECTS, load_subject
 for name in SUBJECTS:  # makes and caches every conversion
     load_subject(name)
 PY
 rm -rf "$OUT/tokfuzz-corpora" && cp -r "$root/corpora" "$OUT/tokfuzz-corpora"
-"$PYTHON" -m tokfuzz.fuzz_seeds --zip "$OUT/seed_corpus.zip" --corpus "$root/corpora"
+"$PYTHON" -m tokfuzz.engines.seed_corpus --zip "$OUT/seed_corpus.zip" --corpus "$root/corpora"
 work="$(mktemp -d)"
 for target in "$here"/fuzz_*.py; do
   name="$(basename "$target" .py)"

@@ -5,15 +5,15 @@ HF tokenizer.json vs bpe-openai vs tokie, SentencePiece vs its conversions, ...)
 
 The subject comes from $TOKFUZZ_SUBJECT (default cl100k_base), extra backends from
 $TOKFUZZ_BACKEND; new classes are shrunk and appended to $TOKFUZZ_CORPUS (default
-corpora/) and fuzzing goes on. See tokfuzz/fuzz_target.py for every setting.
+corpora/) and fuzzing goes on. See tokfuzz/engines/atheris_harness.py for every setting.
 """
 
 import sys
 
 import atheris
 
-with atheris.instrument_imports(include=["tokfuzz"], exclude=["tokfuzz.mutator", "tokfuzz.strategies"]):
-    from tokfuzz import fuzz_target
+with atheris.instrument_imports(include=["tokfuzz"], exclude=["tokfuzz.inputs.mutator", "tokfuzz.strategies"]):
+    from tokfuzz.engines import atheris_harness as fuzz_target
 
 
 def main() -> None:

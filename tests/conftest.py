@@ -6,7 +6,7 @@ from functools import cache
 
 import pytest
 
-from tokfuzz.subjects import Subject, load_subject
+from tokfuzz.backends.subjects import Subject, load_subject
 
 
 @cache

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tokfuzz.backends.base import text_bytes
+from tokfuzz.backends.base import Backend, text_bytes
+from tokfuzz.oracles import Observation
 
 
 class Chars:
@@ -47,3 +48,8 @@ class RaisesOnDigits(Chars):
 def broken_factory() -> Chars:
     """A plugin factory that fails to construct."""
     raise RuntimeError("model file not found")
+
+
+def observation(text: str, *backends: Backend) -> Observation:
+    """An ``Observation`` of ``text`` by ``backends``, keyed by their names."""
+    return Observation(text, {b.name: b for b in backends})

@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 
 from tokfuzz.backends.base import Backend, BackendUnavailable
-from tokfuzz.corpus import Case, Corpus, CorpusError
-from tokfuzz.properties import describe_text
-from tokfuzz.replay import replay_case
-from tokfuzz.subjects import load_subject
+from tokfuzz.findings.corpus import Case, Corpus, CorpusError
+from tokfuzz.oracles import describe_text
+from tokfuzz.findings.replay import replay_case
+from tokfuzz.backends.subjects import load_subject
 
 __all__ = ["check_case"]
 

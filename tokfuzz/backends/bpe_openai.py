@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokfuzz import models
+from tokfuzz.backends import models
 from tokfuzz.backends.base import BackendUnavailable
 from tokfuzz.backends.tiktoken import TiktokenBackend
 

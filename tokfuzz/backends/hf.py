@@ -1,5 +1,5 @@
 """HF ``tokenizers`` adapter: ``hf:path/tokenizer.json`` or ``hf:SUBJECT`` (converted
-from that subject's reference model with transformers' converters, see tokfuzz.models).
+from that subject's reference model with transformers' converters, see tokfuzz.backends.models).
 
 ``encode`` is ``Tokenizer.encode(text, add_special_tokens=False).ids``: no BOS/EOS, but
 added tokens spelled in the text are matched, as for every HF user. ``decode`` is
@@ -16,7 +16,7 @@ from typing import Any
 
 import regex
 
-from tokfuzz import models
+from tokfuzz.backends import models
 from tokfuzz.backends.base import BackendUnavailable, literal_pattern
 
 __all__ = ["HFBackend", "load"]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tokfuzz import models
+from tokfuzz.backends import models
 from tokfuzz.backends.base import BackendUnavailable
 
 __all__ = ["SentencePieceBackend", "load"]

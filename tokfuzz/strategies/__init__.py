@@ -9,11 +9,13 @@ from tokfuzz.strategies._emoji import emoji_sequences
 from tokfuzz.strategies._long import long_inputs
 from tokfuzz.strategies._mixture import SPECIAL_TOKEN_LOOKALIKES, unicode_text
 from tokfuzz.strategies._scripts import mixed_script_identifiers
+from tokfuzz.strategies._stdlib import STDLIB_MODULES
 from tokfuzz.strategies._whitespace import whitespace_runs
 
 __all__ = [
     "CODE_LANGUAGES",
     "SPECIAL_TOKEN_LOOKALIKES",
+    "STDLIB_MODULES",
     "code_with_string_literals",
     "emoji_sequences",
     "long_inputs",

@@ -1,0 +1,62 @@
+"""The campaign loop: shrink, classify, count, keep hunting; on fakes and for real."""
+
+from __future__ import annotations
+
+import time
+
+from tests.fakes import Chars, DropsZWJ
+from tokfuzz.engines.campaign import CampaignConfig, run_campaign
+from tokfuzz.engines.hunt import Hunt
+
+
+def _hunt(**kw: object) -> Hunt:
+    return Hunt("custom", {"chars": Chars(), "drops-zwj": DropsZWJ()}, **kw)  # type: ignore[arg-type]
+
+
+def test_a_failure_is_shrunk_classified_and_then_only_counted() -> None:
+    hunt = _hunt(properties=("cross_backend",))
+    [first] = hunt.check("hello 👨\u200d👩\u200d👧 world", "test")
+    assert first.input == "\u200d"
+    assert first.backends == ("chars", "drops-zwj")
+    assert first.signature == "cross_backend|custom|chars,drops-zwj|ids-differ|ZWJ"
+    assert hunt.check("another \u200d one", "test") == []
+    assert hunt.findings[first.signature].count == 2
+    assert hunt.check("clean", "test") == []
+    assert hunt.inputs == 3
+
+
+def test_classes_from_the_corpus_are_known_not_new() -> None:
+    sig = "cross_backend|custom|chars,drops-zwj|ids-differ|ZWJ"
+    hunt = _hunt(properties=("cross_backend",), known={sig: "\u200d"})
+    assert hunt.check("x\u200dy", "test") == []
+    assert hunt.check("\u200d\u200d", "test") == []
+    known = hunt.findings[sig]
+    assert (known.new, known.count, known.input) == (False, 2, "\u200d")
+
+
+def test_a_second_root_cause_is_a_second_class() -> None:
+    hunt = _hunt(properties=("roundtrip",))
+    found = hunt.check("a\u200db", "test")
+    assert [f.kind for f in found] == ["lost"]
+    assert {f.input for f in found} == {"\u200d"}
+
+
+def test_run_campaign_on_real_subject_finds_classes_within_budget() -> None:
+    t0 = time.monotonic()
+    [run] = run_campaign(CampaignConfig(("mistral-v3",), seconds=8, seed=1, workers=1))
+    assert run.error == ""
+    assert run.inputs > 100
+    assert time.monotonic() - t0 < 8 + run.load_seconds + 30
+    assert any(f.property == "cross_backend" and f.backends == ("hf", "spm") for f in run.findings)
+    for f in run.findings:
+        assert len(f.input) <= 24, f  # minimal witnesses are short
+
+
+def test_novelty_rewards_new_token_ids_and_new_classes() -> None:
+    hunt = _hunt(properties=("cross_backend",))
+    hunt.check("abc", "test")
+    assert hunt.last_novelty == 3.0  # three ids never seen
+    hunt.check("cab", "test")
+    assert hunt.last_novelty == 0.0  # nothing new
+    hunt.check("a\u200d", "test")
+    assert hunt.last_novelty == 1.0 + 10  # one new id, one new class

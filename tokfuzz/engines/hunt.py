@@ -1,0 +1,172 @@
+"""The engine-agnostic check of one input: oracles, then shrink, sign and count.
+
+An engine hands inputs to ``Hunt.check``, which runs the oracles once per input, shrinks
+each new failure to a 1-minimal witness (tokfuzz.findings.minimize), gives it a
+signature (tokfuzz.findings.triage) and counts it in its class. A class already known
+(from the corpus or earlier in the run) is counted, not re-shrunk: once a witness of a
+class is a substring of a new failing input, that failure is attributed to it for free,
+and a (property, backends, kind) that keeps shrinking into known classes is shrunk ever
+more rarely, so the campaign's time goes to finding classes it has not seen.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tokfuzz.backends.base import Backend
+from tokfuzz.findings.corpus import Case, case_id, now_iso
+from tokfuzz.findings.minimize import minimize
+from tokfuzz.findings.triage import signature
+from tokfuzz.oracles import PROPERTIES, Observation, Verdict, check
+
+__all__ = ["MIN_CALLS", "Finding", "Hunt"]
+
+MIN_CALLS = 2000
+"""Minimizer budget per failure (oracle calls)."""
+
+
+@dataclass
+class Finding:
+    """One class of failures found in a campaign, with its minimal witness."""
+
+    signature: str
+    property: str
+    subject: str
+    backends: tuple[str, ...]
+    kind: str
+    input: str
+    detail: str
+    observed: dict[str, Any]
+    first_found_s: float
+    found_by: str
+    count: int = 1
+    new: bool = True
+
+    def to_case(self, versions: Mapping[str, Mapping[str, str]]) -> Case:
+        """This class as an ``open``, untriaged corpus case (DESIGN §5). ``versions``
+        maps backend name to {library: version} (``Subject.versions``)."""
+        libs = {lib: v for b in self.backends for lib, v in versions.get(b, {b: "?"}).items()}
+        observed = json.loads(json.dumps(self.observed, default=str))
+        return Case(
+            id=case_id(self.property, self.subject, self.input, (*self.backends, self.kind)), input=self.input,
+            property=self.property, subject=self.subject, backends=tuple(self.backends), signature=self.signature,
+            status="open", note=f"untriaged: {self.detail[:400]}", found_by=self.found_by, found_at=now_iso(),
+            versions=libs, observed=observed,
+        )
+
+
+def _verdict_key(v: Verdict) -> tuple[str, tuple[str, ...], str]:
+    return (v.property, v.backends, v.kind)
+
+
+class Hunt:
+    """Checks inputs against one subject's backends and keeps classes of failures.
+
+    ``known`` maps signatures already in the corpus to their witnesses; failures in
+    those classes are counted with ``new=False``.
+    """
+
+    def __init__(
+        self,
+        subject: str,
+        backends: Mapping[str, Backend],
+        properties: Iterable[str] = PROPERTIES,
+        known: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.subject = subject
+        self.backends = dict(backends)
+        self.reference = next(iter(self.backends))
+        self.properties = tuple(properties)
+        self.clock = clock
+        self.started = clock()
+        self.inputs = 0
+        self.last_novelty = 0.0
+        self.findings: dict[str, Finding] = {}
+        self._known = dict(known or {})
+        self._witnesses: dict[tuple[str, tuple[str, ...], str], list[tuple[str, str]]] = {}
+        for sig, witness in self._known.items():
+            prop, _subject, names, kind, _shape = sig.split("|", 4)
+            self._witnesses.setdefault((prop, tuple(names.split(",")) if names else (), kind), []).append((witness, sig))
+        self._streak: dict[tuple[str, tuple[str, ...], str], int] = {}
+        self._seen_ids: set[int] = set()  # reference token ids seen so far (bounded by the vocabulary)
+        self._seen: dict[tuple[str, tuple[str, ...], str], int] = {}
+
+    def fails_like(self, v: Verdict) -> Callable[[str], bool]:
+        """Predicate: does a candidate input fail the same way as ``v``?"""
+        names = v.backends if v.property != "cross_backend" else (self.reference, *(n for n in v.backends if n != self.reference))
+        sub = {n: self.backends[n] for n in names}
+        key = _verdict_key(v)
+
+        def fails(text: str) -> bool:
+            obs = Observation(text, sub)
+            return any(_verdict_key(w) == key for w in check(obs, (v.property,)))
+
+        return fails
+
+    def _attribute(self, v: Verdict, text: str) -> str | None:
+        """Signature of a known class whose witness occurs in ``text``, if any."""
+        for witness, sig in self._witnesses.get(_verdict_key(v), ()):
+            if witness and witness in text:
+                return sig
+        return None
+
+    def _should_shrink(self, key: tuple[str, tuple[str, ...], str]) -> bool:
+        """Shrink every failure of a key at first; after k shrinks in a row that only
+        re-found known classes, shrink one failure in 2**min(k, 8)."""
+        self._seen[key] = self._seen.get(key, 0) + 1
+        return self._seen[key] % (1 << min(self._streak.get(key, 0), 8)) == 0
+
+    def novelty(self, obs: Observation, fresh: list[Finding]) -> float:
+        """How much new behaviour ``obs`` reached: reference token ids never seen
+        before in this run, plus 10 per new class. The engines steer towards it."""
+        ids = obs.ids(self.reference)
+        new_ids = 0
+        if isinstance(ids, list):
+            before = len(self._seen_ids)
+            self._seen_ids.update(ids)
+            new_ids = len(self._seen_ids) - before
+        return float(new_ids + 10 * len(fresh))
+
+    def check(self, text: str, found_by: str) -> list[Finding]:
+        """Run the oracles on ``text``; return the findings of classes new to the
+        corpus and to this run. Known classes are counted in ``findings`` too, with
+        ``new=False`` and the corpus' witness. ``last_novelty`` is set for the engine."""
+        self.inputs += 1
+        fresh: list[Finding] = []
+        obs = Observation(text, self.backends)
+        try:
+            self._check(obs, text, found_by, fresh)
+        finally:
+            self.last_novelty = self.novelty(obs, fresh)
+        return fresh
+
+    def _check(self, obs: Observation, text: str, found_by: str, fresh: list[Finding]) -> None:
+        for v in check(obs, self.properties):
+            key = _verdict_key(v)
+            sig = self._attribute(v, text)
+            witness = self._known.get(sig, text) if sig is not None else text
+            if sig is None and self._should_shrink(key):
+                witness = minimize(text, self.fails_like(v), max_calls=MIN_CALLS)
+                shrunk = [w for w in check(Observation(witness, self.backends), (v.property,)) if _verdict_key(w) == key]
+                v = shrunk[0] if shrunk else v
+                sig = signature(v, self.subject, witness, self.backends[self.reference])
+                known = sig in self.findings or sig in self._known
+                self._streak[key] = self._streak.get(key, 0) + 1 if known else 0
+                if not known:
+                    self._witnesses.setdefault(key, []).append((witness, sig))
+                witness = self._known.get(sig, witness)
+            if sig is None:
+                continue
+            if sig in self.findings:
+                self.findings[sig].count += 1
+                continue
+            finding = Finding(sig, v.property, self.subject, v.backends, v.kind, witness, v.detail, v.observed,
+                              round(self.clock() - self.started, 3), found_by, new=sig not in self._known)
+            self.findings[sig] = finding
+            if finding.new:
+                fresh.append(finding)

@@ -1,0 +1,76 @@
+"""Replay of the regression corpus (DESIGN §5 replay rules).
+
+A case *reproduces* when its property, run on its input with its backends, fails
+again with the same kind. What is expected of it depends on its status:
+
+* ``open``: a known, unfixed difference: it must still reproduce (pytest: strict
+  xfail, so an upstream fix turns the run red and gets noticed);
+* ``expected``: an accepted difference with a written reason: it must still reproduce;
+  if it stops, the note is stale and the case must be re-triaged;
+* ``fixed``: it must not reproduce (a regression test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from tokfuzz.backends.base import Backend, BackendUnavailable
+from tokfuzz.findings.corpus import Case
+from tokfuzz.oracles import Observation, Verdict, check
+from tokfuzz.backends.subjects import Subject, load_subject
+
+__all__ = ["ReplayResult", "replay_case", "replay_cases"]
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """Outcome of one case: ``reproduced``, ``ok`` (matches what its status expects),
+    ``skipped`` (a backend could not load: ``reason`` says why) and the verdicts."""
+
+    case: Case
+    reproduced: bool
+    ok: bool
+    skipped: bool = False
+    reason: str = ""
+    verdicts: tuple[Verdict, ...] = ()
+
+
+def replay_case(case: Case, backends: Mapping[str, Backend]) -> ReplayResult:
+    """Re-run ``case`` with ``backends`` (its subject's, reference first)."""
+    missing = [b for b in case.backends if b not in backends]
+    if missing:
+        return ReplayResult(case, False, True, skipped=True, reason=f"backend(s) {', '.join(missing)} not loaded")
+    names = [n for n in backends if n in case.backends]
+    if case.property == "cross_backend":
+        names = [next(iter(backends)), *(n for n in names if n != next(iter(backends)))]
+    obs = Observation(case.input, {n: backends[n] for n in names})
+    kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else None
+    verdicts = tuple(
+        v for v in check(obs, (case.property,)) if v.backends == tuple(case.backends) and (kind is None or v.kind == kind)
+    )
+    reproduced = bool(verdicts)
+    return ReplayResult(case, reproduced, reproduced == (case.status != "fixed"), verdicts=verdicts)
+
+
+def replay_cases(cases: Iterable[Case], subjects: Iterable[str] | None = None, extra_specs: tuple[str, ...] = ()) -> list[ReplayResult]:
+    """Replay ``cases`` (only those of ``subjects`` when given), loading each subject
+    once, with ``extra_specs`` added (they make up subject ``custom``). A subject that
+    cannot load skips its cases with the reason."""
+    wanted = set(subjects) if subjects is not None else None
+    loaded: dict[str, Subject | str] = {}
+    out: list[ReplayResult] = []
+    for case in cases:
+        if wanted is not None and case.subject not in wanted:
+            continue
+        if case.subject not in loaded:
+            try:
+                loaded[case.subject] = load_subject(case.subject, extra_specs)
+            except BackendUnavailable as exc:
+                loaded[case.subject] = str(exc)
+        subject = loaded[case.subject]
+        if isinstance(subject, str):
+            out.append(ReplayResult(case, False, True, skipped=True, reason=subject))
+        else:
+            out.append(replay_case(case, subject.backends))
+    return out

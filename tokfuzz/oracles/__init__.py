@@ -1,0 +1,25 @@
+"""Oracles: the properties that must hold (DESIGN §4), one module per property.
+
+Takes in: an input and a subject's backends (``Observation``, which encodes lazily,
+once per backend). Hands on: failing ``Verdict`` objects, each with what reproduces it, to
+the minimizer and triage (``tokfuzz.findings``). A new property is a new module here
+that returns ``list[Verdict]`` and a name in ``properties.PROPERTIES``.
+"""
+
+from tokfuzz.oracles.cross_backend import cross_backend
+from tokfuzz.oracles.observation import Observation, Raised, Verdict, describe_text
+from tokfuzz.oracles.properties import PROPERTIES, check
+from tokfuzz.oracles.roundtrip import roundtrip
+from tokfuzz.oracles.split_consistency import split_consistency
+
+__all__ = [
+    "PROPERTIES",
+    "Observation",
+    "Raised",
+    "Verdict",
+    "check",
+    "cross_backend",
+    "describe_text",
+    "roundtrip",
+    "split_consistency",
+]

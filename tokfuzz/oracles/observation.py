@@ -1,0 +1,109 @@
+"""What the oracles share: one input's encodings (``Observation``) and failing verdicts.
+
+Every property (one module each beside this one) returns the list of its *failing*
+verdicts (empty: the input passes). A verdict carries what reproduces it: the input,
+the backend(s), a short ``kind`` (what went wrong, used by triage), a self-contained
+``detail`` message and the ``observed`` ids or errors.
+
+Encodings are computed once per (backend, input) by an ``Observation`` and shared by
+all oracles, so checking three properties costs one encode per backend.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tokfuzz.backends.base import Backend, reraise_control
+
+__all__ = ["Observation", "Raised", "Verdict", "describe_text", "raised_verdict", "verdict_of_raise"]
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An exception a library raised: its type name and first message line."""
+
+    type: str
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> Raised:
+        """Summary of ``exc`` (message cut to 200 characters)."""
+        first = (str(exc).strip().splitlines() or [""])[0]
+        return cls(type(exc).__name__, first[:200])
+
+    def to_json(self) -> dict[str, str]:
+        """``{"error": "Type: message"}``, the corpus' ``observed`` form."""
+        return {"error": f"{self.type}: {self.message}"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One failing check. ``backends`` is one name (single-backend properties) or a
+    sorted pair (cross_backend); ``kind`` is a short tag such as ``ids-differ``.
+
+    ``explain`` is the human-readable detail or a function making it: token pieces
+    cost library calls, and most failures of a campaign belong to known classes and
+    are never shown, so ``detail`` is computed on first use (and kept).
+    """
+
+    property: str
+    backends: tuple[str, ...]
+    kind: str
+    explain: str | Callable[[], str] = field(repr=False, compare=False)
+    observed: dict[str, Any] = field(default_factory=dict)
+
+    @builtins.property  # ``property`` is a field here
+    def detail(self) -> str:
+        """The explanation: what differs, with token pieces."""
+        explain = self.explain
+        if not isinstance(explain, str):
+            explain = explain()
+            object.__setattr__(self, "explain", explain)
+        return explain
+
+
+class Observation:
+    """Lazily computed encodings of one input by several backends (each at most once)."""
+
+    def __init__(self, text: str, backends: Mapping[str, Backend]) -> None:
+        self.text = text
+        self.backends = backends
+        self._ids: dict[str, list[int] | Raised] = {}
+
+    def ids(self, name: str) -> list[int] | Raised:
+        """Ids of the input by backend ``name``, or the exception it raised."""
+        if name not in self._ids:
+            try:
+                self._ids[name] = list(self.backends[name].encode(self.text))
+            except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+                reraise_control(exc)
+                self._ids[name] = Raised.of(exc)
+        return self._ids[name]
+
+    def observed(self, name: str) -> list[int] | dict[str, str]:
+        """JSON form of ``ids(name)``."""
+        got = self.ids(name)
+        return got.to_json() if isinstance(got, Raised) else got
+
+
+def describe_text(text: str, limit: int = 24) -> str:
+    """``repr(text)`` and its code points (``U+200D``), cut after ``limit`` of them."""
+    cps = " ".join(f"U+{ord(c):04X}" for c in text[:limit])
+    more = f" …(+{len(text) - limit})" if len(text) > limit else ""
+    return f"{text!r} [{cps}{more}]"
+
+
+def verdict_of_raise(prop: str, name: str, step: str, raised: Raised, observed: dict[str, Any]) -> Verdict:
+    """The verdict of kind ``{step}-raises:{Type}`` for a library call that raised."""
+    detail = f"{name}.{step} raised {raised.type}: {raised.message}"
+    return Verdict(prop, (name,), f"{step}-raises:{raised.type}", detail, observed)
+
+
+def raised_verdict(prop: str, name: str, step: str, exc: BaseException, ids: list[int]) -> Verdict:
+    """The verdict for a library call (``step``) that raised ``exc``; control-flow
+    exceptions are re-raised instead."""
+    reraise_control(exc)
+    return verdict_of_raise(prop, name, step, Raised.of(exc), {name: ids})

@@ -1,0 +1,28 @@
+"""The property names and ``check``, which runs the chosen oracles on one observation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tokfuzz.oracles.cross_backend import cross_backend
+from tokfuzz.oracles.observation import Observation, Verdict
+from tokfuzz.oracles.roundtrip import roundtrip
+from tokfuzz.oracles.split_consistency import split_consistency
+
+__all__ = ["PROPERTIES", "check"]
+
+
+PROPERTIES: tuple[str, ...] = ("roundtrip", "split_consistency", "cross_backend")
+
+
+def check(obs: Observation, properties: Sequence[str] = PROPERTIES) -> list[Verdict]:
+    """All failing verdicts of ``properties`` on one observation (every backend)."""
+    out: list[Verdict] = []
+    for name in obs.backends:
+        if "roundtrip" in properties:
+            out.extend(roundtrip(obs, name))
+        if "split_consistency" in properties:
+            out.extend(split_consistency(obs, name))
+    if "cross_backend" in properties and len(obs.backends) > 1:
+        out.extend(cross_backend(obs))
+    return out
