@@ -22,9 +22,11 @@ from tokfuzz.engines.hunt import Finding, Hunt
 from tokfuzz.findings.corpus import Case
 from tokfuzz.oracles import PROPERTIES
 
-__all__ = ["ENGINES", "CampaignConfig", "SubjectRun", "new_cases", "run_campaign"]
+__all__ = ["DEFAULT_TIMEOUT", "ENGINES", "CampaignConfig", "SubjectRun", "new_cases", "run_campaign"]
 
 ENGINES: tuple[str, ...] = ("hypothesis", "atheris")
+DEFAULT_TIMEOUT = 5.0
+"""Seconds one backend call (encode, decode, …) may take before the input is a ``timeout`` finding."""
 
 
 def new_cases(runs: Iterable[SubjectRun]) -> list[Case]:
@@ -71,6 +73,7 @@ class CampaignConfig:
     known: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # subject -> {signature: witness}
     corpus: Path | None = None  # where atheris children write new classes as they find them
     mutator: str = "text"  # atheris: tokfuzz.inputs.mutator ("text") or libFuzzer's own ("bytes")
+    timeout: float = DEFAULT_TIMEOUT  # seconds one backend call may take before it is a `timeout` finding
 
     @property
     def engines(self) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-__all__ = ["Case", "Corpus", "CorpusError", "STATUSES", "Status", "case_id", "now_iso"]
+__all__ = ["Case", "Corpus", "CorpusError", "STATUSES", "Status", "atomic_write", "case_id", "now_iso"]
 
 Status = Literal["open", "expected", "fixed"]
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -221,9 +221,15 @@ def _read_lines(path: Path) -> list[_Line]:
     return lines
 
 
-def _atomic_write(path: Path, lines: Iterable[bytes]) -> None:
+def atomic_write(path: Path, lines: Iterable[bytes]) -> None:
     """Replace ``path`` with ``lines``, each ended by ``\\n``: write a temporary file
-    beside it, fsync it, ``os.replace`` it over ``path``, fsync the directory."""
+    beside it (``.<name>.<hex>.tmp``), fsync it, ``os.replace`` it over ``path``, fsync
+    the directory. A failure (``OSError``: disk full, no permission) leaves ``path`` as
+    it was and removes the temporary file.
+
+    Raises:
+        OSError: the directory cannot be created or written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
@@ -342,7 +348,7 @@ class Corpus:
             old_lines = {path: [line.raw for line in lines] for path, lines in existing}
             for subject, lines in new_lines.items():
                 path = self.root / f"{subject}.jsonl"
-                _atomic_write(path, [*old_lines.get(path, []), *lines])
+                atomic_write(path, [*old_lines.get(path, []), *lines])
         return added
 
     def update(self, case_id: str, *, status: Status, note: str) -> Case:
@@ -361,6 +367,6 @@ class Corpus:
                         updated = line.case.replace(status=status, note=note)
                         raws = [other.raw for other in lines]
                         raws[index] = updated.to_json().encode("utf-8")
-                        _atomic_write(path, raws)
+                        atomic_write(path, raws)
                         return updated
         raise KeyError(case_id)
