@@ -2,7 +2,9 @@
 
 Installed with tokfuzz (entry point ``pytest11``). Any test that takes the
 ``tokfuzz_case`` fixture is run once per corpus case; the corpus directory is
-``--tokfuzz-corpus DIR`` or the ini option ``tokfuzz_corpus`` (default ``corpora``)::
+``--tokfuzz-corpus DIR`` (relative to the directory pytest is run from) or the ini
+option ``tokfuzz_corpus`` (relative to the ini file's directory), default ``corpora``
+under the rootdir::
 
     # test_tokenizer_regressions.py
     from tokfuzz.pytest_plugin import check_case
@@ -14,6 +16,13 @@ Replay rules (DESIGN §5): ``open`` cases are strict xfails (an upstream fix mak
 run fail, so it gets noticed and the case is marked ``fixed``); ``expected`` cases must
 still reproduce (an accepted difference that vanished needs re-triage); ``fixed`` cases
 must pass. A case whose backend cannot load here is skipped with the reason.
+
+A wrong corpus path stops the run with exit status 2 and one ``tokfuzz: error:``
+line, never "0 tests" that pass: a path given with ``--tokfuzz-corpus`` or
+``tokfuzz_corpus`` is checked at start-up (it must be a directory holding ``*.jsonl``
+files, tokfuzz.findings.paths), the default ``corpora`` only when a collected test
+takes ``tokfuzz_case``, so a project that never uses tokfuzz is not affected. A
+corrupt corpus stops the run the same way.
 """
 
 from __future__ import annotations
@@ -24,35 +33,78 @@ from typing import Any
 
 import pytest
 
-from tokfuzz.backends.base import Backend, BackendUnavailable
+from tokfuzz.backends.base import Backend, BackendUnavailable, ConfigError
 from tokfuzz.findings.corpus import Case, Corpus, CorpusError
+from tokfuzz.findings.paths import existing_corpus
 from tokfuzz.oracles import describe_text
 from tokfuzz.findings.replay import replay_case
 from tokfuzz.backends.subjects import load_subject
 
-__all__ = ["check_case"]
+__all__ = ["DEFAULT_CORPUS", "check_case"]
+
+DEFAULT_CORPUS = "corpora"
+"""The corpus directory, under the rootdir, when neither the option nor the ini sets one."""
+
+_CASES = pytest.StashKey[list[Case]]()
+_ERROR = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--tokfuzz-corpus`` and the ini option ``tokfuzz_corpus``."""
-    parser.addoption("--tokfuzz-corpus", default=None, help="tokfuzz corpus directory to replay")
-    parser.addini("tokfuzz_corpus", default="corpora", help="tokfuzz corpus directory to replay")
+    parser.addoption("--tokfuzz-corpus", default=None, help="tokfuzz corpus directory to replay (default: ini "
+                     f"tokfuzz_corpus, else {DEFAULT_CORPUS})")
+    parser.addini("tokfuzz_corpus", default=None, help=f"tokfuzz corpus directory to replay (default: {DEFAULT_CORPUS})")
 
 
-def _corpus_dir(config: pytest.Config) -> Path:
-    given = config.getoption("--tokfuzz-corpus") or config.getini("tokfuzz_corpus")
-    path = Path(given)
-    return path if path.is_absolute() else Path(config.rootpath) / path
+def _corpus_setting(config: pytest.Config) -> tuple[Path, str, bool]:
+    """(the corpus directory, how the user sets it, whether they set it)."""
+    given = config.getoption("--tokfuzz-corpus")
+    if given:
+        return Path(config.invocation_params.dir) / given, "--tokfuzz-corpus DIR", True
+    ini = config.getini("tokfuzz_corpus")  # None (pytest >= 8) or "" (older) when unset
+    if ini:
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        return Path(base) / str(ini), "ini tokfuzz_corpus", True
+    return Path(config.rootpath) / DEFAULT_CORPUS, "--tokfuzz-corpus DIR or ini tokfuzz_corpus", False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Check a corpus path the user set, before anything runs (exit status 2)."""
+    path, option, explicit = _corpus_setting(config)
+    if explicit and not (getattr(config.option, "help", False) or getattr(config.option, "version", False)):
+        try:
+            existing_corpus(path, option)
+        except ConfigError as exc:
+            pytest.exit(f"tokfuzz: error: {exc}", returncode=2)
+
+
+def _cases(config: pytest.Config) -> list[Case]:
+    """The corpus' cases, read once per session; a problem is kept for
+    ``pytest_collection_modifyitems`` (an exit from collection is shown as a
+    collection error with a traceback) and the corpus counts as empty."""
+    if _CASES not in config.stash:
+        path, option, _ = _corpus_setting(config)
+        try:
+            config.stash[_CASES] = Corpus(existing_corpus(path, option)).load()
+        except (ConfigError, CorpusError) as exc:
+            config.stash[_ERROR] = f"tokfuzz: error: {exc}"
+            config.stash[_CASES] = []
+    return config.stash[_CASES]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    """Stop the run (exit status 2, one line) when a test takes ``tokfuzz_case`` and
+    the corpus is missing, not a corpus, or corrupt."""
+    if _ERROR in config.stash:
+        pytest.exit(config.stash[_ERROR], returncode=2)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize ``tokfuzz_case`` over the corpus, marking ``open`` cases xfail(strict)."""
     if "tokfuzz_case" not in metafunc.fixturenames:
         return
-    try:
-        cases = Corpus(_corpus_dir(metafunc.config)).load()
-    except CorpusError as exc:
-        raise pytest.UsageError(str(exc)) from None
+    cases = _cases(metafunc.config)
     params = []
     for case in cases:
         marks = [pytest.mark.xfail(strict=True, reason=f"open: {case.note[:120]}")] if case.status == "open" else []

@@ -9,14 +9,15 @@ hidden from the user.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import regex
 
 __all__ = [
-    "Backend", "BackendUnavailable", "ConfigError", "backend_memo", "literal_pattern", "replace_surrogates",
-    "reraise_control", "text_bytes", "token_pieces",
+    "CONTRACT_PROBE", "Backend", "BackendUnavailable", "ConfigError", "backend_memo", "check_contract", "literal_pattern",
+    "replace_surrogates", "reraise_control", "text_bytes", "token_pieces",
 ]
 
 
@@ -52,6 +53,82 @@ class Backend(Protocol):
     def decode(self, ids: Sequence[int]) -> str:
         """Text of ``ids``."""
         ...
+
+
+CONTRACT_PROBE = "tokfuzz probe"
+"""The text ``check_contract`` encodes: ASCII letters and one space (see there why)."""
+
+
+def check_contract(backend: object, label: str) -> None:
+    """Check once, at load, that ``backend`` keeps the types of the Backend protocol:
+    ``name`` is a non-empty ``str`` without ``|`` or ``,`` (they separate the parts of
+    a signature), ``encode(CONTRACT_PROBE)`` returns a sequence of integer ids, and
+    ``decode`` of those ids returns a ``str``.
+
+    A sequence is anything ``collections.abc.Sequence`` (a list, a tuple) but ``str``,
+    ``bytes`` and ``bytearray``; an id is anything ``operator.index`` accepts (``int``,
+    NumPy integers) but ``bool``. A ``numpy.ndarray``, a generator, ``None`` or floats
+    are refused: the oracles compare, slice and store ids as lists of ints.
+
+    The probe is ``"tokfuzz probe"``: plain ASCII letters and one space, text that every
+    tokenizer encodes. It holds no digit, no non-ASCII character, no ZWJ or variation
+    selector and no special-token look-alike, so a backend with a planted fault
+    (``tests.fakes.RaisesOnDigits``, ``bench.faults``) or a library that cannot handle
+    exotic text is not mistaken for one that breaks the contract: the check is about
+    types, never about correctness (that is what the oracles find).
+
+    ``label`` names the backend in the message, e.g. ``"plugin 'python:mod:Cls'"``;
+    other process-based backends (``cmd:``) reuse this check with their own label.
+
+    Raises:
+        BackendUnavailable: a member has the wrong type, or the probe raised (the
+            message names ``label``, the call and what it returned or raised).
+    """
+    broken = f"{label} breaks the Backend contract:"
+    name = getattr(backend, "name", None)
+    if not isinstance(name, str) or not name or "|" in name or "," in name:
+        raise BackendUnavailable(f"{broken} name is {_shown(name)}, expected a non-empty str without '|' or ','")
+    call = f"encode({CONTRACT_PROBE!r})"
+    ids = _probe(broken, call, backend.encode, CONTRACT_PROBE)  # type: ignore[attr-defined]
+    bad = _not_ids(ids)
+    if bad is not None:
+        raise BackendUnavailable(f"{broken} {call} returned {_shown(ids)}, expected a list of int ids{bad}")
+    call = f"decode({_cut(repr(list(ids)))})"
+    text = _probe(broken, call, backend.decode, list(ids))  # type: ignore[attr-defined]
+    if not isinstance(text, str):
+        raise BackendUnavailable(f"{broken} {call} returned {_shown(text)}, expected a str")
+
+
+def _probe(broken: str, call: str, method: Any, arg: Any) -> Any:
+    """``method(arg)``; an exception (a pyo3 panic too) becomes BackendUnavailable."""
+    try:
+        return method(arg)
+    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+        reraise_control(exc)
+        raise BackendUnavailable(f"{broken} {call} raised {type(exc).__name__}: {_cut(str(exc))}") from None
+
+
+def _not_ids(ids: object) -> str | None:
+    """None when ``ids`` is a sequence of integer ids; else "" or why an item is not one."""
+    if isinstance(ids, (str, bytes, bytearray)) or not isinstance(ids, Sequence):
+        return ""
+    for index, item in enumerate(ids):
+        if isinstance(item, bool):
+            return f" (item {index} is a bool)"
+        try:
+            operator.index(item)
+        except TypeError:
+            return f" (item {index} is {_shown(item)})"
+    return None
+
+
+def _shown(value: object) -> str:
+    """``type repr`` of ``value``, the repr cut to 60 characters: ``str 'abc'``; ``None``."""
+    return "None" if value is None else f"{type(value).__name__} {_cut(repr(value))}"
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def reraise_control(exc: BaseException) -> None:

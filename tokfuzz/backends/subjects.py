@@ -13,7 +13,7 @@ from tokfuzz.backends.base import Backend, BackendUnavailable
 from tokfuzz.backends.registry import load_backend
 from tokfuzz.backends.models import library_version
 
-__all__ = ["CUSTOM", "DISTRIBUTIONS", "SUBJECTS", "Subject", "load_subject"]
+__all__ = ["CUSTOM", "DISTRIBUTIONS", "KIND_NAMES", "SUBJECTS", "Subject", "backend_names", "load_subject"]
 
 #: name of the subject made only of user-given backend specs
 CUSTOM = "custom"
@@ -41,6 +41,19 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
     "mistral-v7": _SPM,
     "tekken": ("mistral", "tiktoken", "hf", "tokie"),
 }
+
+#: backend kind -> the ``name`` of the backend its adapter loads for an embedded subject
+KIND_NAMES: dict[str, str] = {
+    "tiktoken": "tiktoken", "hf": "hf", "spm": "spm", "bpe-openai": "bpe-openai", "tokie": "tokie",
+    "mistral": "mistral-common",
+}
+
+
+def backend_names(name: str) -> tuple[str, ...]:
+    """The names of the backends embedded subject ``name`` loads (reference first),
+    without loading them: what a ``--backend`` beside it must not be named. Empty for
+    ``custom`` and unknown names."""
+    return tuple(KIND_NAMES[kind] for kind in SUBJECTS.get(name, ()))
 
 
 @dataclass

@@ -7,8 +7,6 @@ replay results; 2 bad usage or configuration (one line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     from tokfuzz.backends.subjects import SUBJECTS
+    from tokfuzz.engines.campaign import DEFAULT_TIMEOUT
 
     p = _Parser(prog="tokfuzz", description="Find where tokenizers disagree; shrink; pin it in a corpus.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -42,15 +41,19 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--backend", action="append", default=[], help="extra backend spec KIND:ARG added to each subject (alone: subject 'custom')")
     f.add_argument("--property", action="append", default=[], choices=PROPERTIES, help="property to check; repeatable; default all")
     f.add_argument("--engine", default="hypothesis", choices=ENGINES)
-    f.add_argument("--seconds", type=float, default=float(os.environ.get("FUZZ_SECONDS", 180)), help="wall-clock budget of the whole campaign, model loading excluded (default $FUZZ_SECONDS or 180)")
-    f.add_argument("--seed", type=int, default=None)
-    f.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    f.add_argument("--seconds", metavar="N", help="wall-clock budget of the whole campaign, model loading excluded (default $FUZZ_SECONDS or 180)")
+    f.add_argument("--seed", metavar="N", help="hypothesis/atheris seed, a whole number >= 0 (default: random)")
+    f.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus directory (created on the first write)")
     f.add_argument("--report", type=Path, default=None, help="write the campaign report as JSON")
-    f.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    f.add_argument("--workers", metavar="N", help="jobs run at a time (default: one per core)")
+    f.add_argument("--timeout", metavar="S", help="seconds one backend call may take before the input is a `timeout` "
+                   f"finding (default {DEFAULT_TIMEOUT:g})")
+    f.add_argument("--allow-missing", action="store_true", help="a --backend that does not load is a warning, not an error")
     r = sub.add_parser("replay", help="replay the regression corpus")
     r.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     r.add_argument("--subject", action="append", default=[])
     r.add_argument("--backend", action="append", default=[], help="backend spec added to each subject (subject 'custom' is made of these)")
+    r.add_argument("--allow-missing", action="store_true", help="a --backend that does not load is a warning (its cases are skipped)")
     sub.add_parser("backends", help="list backend kinds and which subject backends load here")
     rep = sub.add_parser("report", help="write an HTML or Markdown triage report of the corpus")
     rep.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -92,41 +95,63 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fuzz(args: argparse.Namespace, console: Console) -> int:
-    from tokfuzz.engines.campaign import CampaignConfig, run_campaign
+    from tokfuzz.engines.campaign import DEFAULT_TIMEOUT, CampaignConfig, run_campaign
     from tokfuzz.findings.corpus import Corpus
     from tokfuzz.backends.subjects import CUSTOM, SUBJECTS
+    from tokfuzz.cli.checks import check_fuzz_args, check_subjects, load_named_backends, write_campaign_json
 
     for spec in args.backend:
         parse_spec(spec)
-    for s in args.subject:
-        if s not in SUBJECTS:
-            raise ConfigError(f"unknown subject {s!r}; embedded subjects: {', '.join(SUBJECTS)}")
-    if args.seconds <= 0 or args.workers < 1:
-        raise ConfigError("--seconds must be > 0 and --workers >= 1")
-    subjects = tuple(args.subject) or ((CUSTOM,) if args.backend else tuple(SUBJECTS))
+    check_subjects(args.subject, args.backend)
+    check_fuzz_args(args, DEFAULT_TIMEOUT)  # numbers, FUZZ_SECONDS, --corpus and --report paths
+    subjects = tuple(dict.fromkeys(args.subject)) or ((CUSTOM,) if args.backend else tuple(SUBJECTS))
     corpus = Corpus(args.corpus)
     cases = _load_corpus(corpus)
     known: dict[str, dict[str, str]] = {}
     for case in cases:
         known.setdefault(case.subject, {}).setdefault(case.signature, case.input)
+    load_named_backends(args.backend, subjects, allow_missing=args.allow_missing, warn=lambda line: _warn(console, line))
     config = CampaignConfig(subjects, args.seconds, tuple(args.property) or PROPERTIES, tuple(args.backend),
-                            args.engine, args.seed, args.workers, known, corpus=args.corpus)
+                            args.engine, args.seed, args.workers, known, corpus=args.corpus, timeout=args.timeout)
     console.print(f"tokfuzz fuzz: {len(subjects)} subject(s), {args.seconds:g} s, "
                   f"{min(config.workers, len(config.jobs()))} worker(s), engine {args.engine}")
     from tokfuzz.cli.progress import CampaignProgress
+    from tokfuzz.cli.summary import print_stored, print_summary, report_json
+    from tokfuzz.engines.supervise import CampaignInterrupted
 
-    with CampaignProgress(console, subjects, args.seconds) as progress:
-        runs = run_campaign(config, progress.update)
-    written = _store(corpus, runs)
-    from tokfuzz.cli.summary import print_summary, report_json
-
-    print_summary(console, runs, written)
+    for tmp in corpus.remove_stale_temp_files():
+        console.print(f"removed {tmp}, left by a write that was killed (the corpus file itself is whole)", markup=False)
+    before = {case.id for case in cases}
+    try:
+        with CampaignProgress(console, subjects, args.seconds) as progress:
+            runs = run_campaign(config, progress.update)
+    except CampaignInterrupted as stop:  # workers stopped, every finding stored: say what is on disk
+        print_stored(console, _stored_since(corpus, before), f"campaign {stop}")
+        return 128 + stop.signum
+    stored, store_error = _store(corpus, runs, before)
+    print_summary(console, runs, stored)
+    report_error = ""
     if args.report is not None:
-        args.report.write_text(json.dumps(report_json(runs, args.seconds), indent=2) + "\n", encoding="utf-8")
+        try:
+            write_campaign_json(args.report, report_json(runs, args.seconds), stored=len(stored), corpus=args.corpus)
+        except ConfigError as exc:
+            report_error = str(exc)
+    unstored = store_error or next((r.error for r in runs if r.error.startswith("cannot write the corpus")), "")
+    if unstored:
+        also = f"; {report_error.split(';')[0]}" if report_error else ""
+        raise ConfigError(f"{unstored}; the classes it could not store are listed above, "
+                          f"{len({(c.subject, c.signature) for c in stored})} are stored{also}")
+    if report_error:
+        raise ConfigError(report_error)
     failed = [r for r in runs if r.error]
-    if failed and len(failed) == len(runs):
+    if failed and len(failed) == len(runs) and not stored and not any(r.findings for r in runs):
         raise ConfigError("no subject could run: " + "; ".join(f"{r.subject}: {r.error}" for r in failed))
-    return 1 if any(f.new for r in runs for f in r.findings) else 0
+    return 1 if stored or any(f.new for r in runs for f in r.findings) else 0
+
+
+def _warn(console: Console, line: str) -> None:
+    """One yellow ``tokfuzz: warning: …`` line (the command goes on)."""
+    console.print(f"tokfuzz: warning: {line}", style="yellow", markup=False, soft_wrap=True)
 
 
 def _load_corpus(corpus: Any) -> list[Any]:
@@ -138,25 +163,40 @@ def _load_corpus(corpus: Any) -> list[Any]:
         raise ConfigError(str(exc)) from exc
 
 
-def _store(corpus: Any, runs: list[Any]) -> int:
-    """Append every new class's minimal witness to the corpus, one case per class;
-    returns how many new classes the corpus now holds (atheris children store theirs
-    as they find them, so those are counted, not written twice)."""
+def _store(corpus: Any, runs: list[Any], before: set[str]) -> tuple[list[Any], str]:
+    """(the cases this campaign added to the corpus, why some could not be stored).
+    Workers store each new class the moment they find it; this appends any new class
+    not stored yet (one case per class, ids de-duplicated, so nothing is written twice)
+    and reads back what is new on disk since ``before`` (the ids held at the start).
+    A corpus that cannot be written (disk full) is reported, not raised: the summary
+    then shows the classes it could not store."""
     from tokfuzz.engines.campaign import new_cases
 
-    cases = new_cases(runs)
-    corpus.add(cases, one_per_signature=True)
-    stored = {(c.subject, c.signature) for c in _load_corpus(corpus)}
-    return len({(c.subject, c.signature) for c in cases} & stored)
+    try:
+        corpus.add(new_cases(runs), one_per_signature=True)
+        error = ""
+    except OSError as exc:
+        error = f"cannot write the corpus {corpus.root}: {exc.strerror or exc}"
+    return _stored_since(corpus, before), error
+
+
+def _stored_since(corpus: Any, before: set[str]) -> list[Any]:
+    """The corpus' cases whose ids are not in ``before``, in file order."""
+    return [case for case in _load_corpus(corpus) if case.id not in before]
 
 
 def _replay(args: argparse.Namespace, console: Console) -> int:
-    from tokfuzz.findings.corpus import Corpus
     from tokfuzz.findings.replay import replay_cases
+    from tokfuzz.cli.checks import check_subjects, load_named_backends
 
     from tokfuzz.backends.quiet import native_stderr_to_log
 
-    cases = _load_corpus(Corpus(args.corpus))
+    for spec in args.backend:
+        parse_spec(spec)
+    check_subjects(args.subject, args.backend)
+    cases = _report_cases(args.corpus)
+    load_named_backends(args.backend, args.subject or sorted({c.subject for c in cases}),
+                        allow_missing=args.allow_missing, warn=lambda line: _warn(console, line))
     with native_stderr_to_log():
         results = replay_cases(cases, args.subject or None, tuple(args.backend))
     table = Table(title=f"replay of {args.corpus} ({len(results)} cases)")
@@ -204,12 +244,13 @@ def _backends(console: Console) -> int:
 
 
 def _report_cases(corpus_dir: Path) -> list[Any]:
-    """The corpus' cases for ``report``/``triage``: a missing directory is an error here."""
+    """The cases of the corpus ``replay``, ``report`` and ``triage`` read: a path that
+    does not exist, is a file or holds no ``*.jsonl`` is a ConfigError (a wrong path
+    must not replay "0 cases" and pass); corpus files holding no case are fine."""
     from tokfuzz.findings.corpus import Corpus
+    from tokfuzz.findings.paths import existing_corpus
 
-    if not corpus_dir.is_dir():
-        raise ConfigError(f"corpus {corpus_dir} is not a directory (give --corpus DIR holding *.jsonl files)")
-    return _load_corpus(Corpus(corpus_dir))
+    return _load_corpus(Corpus(existing_corpus(corpus_dir, "--corpus DIR")))
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tokfuzz.engines.campaign import SubjectRun
 from tokfuzz.engines.hunt import Finding
+from tokfuzz.findings.corpus import Case
 from tokfuzz.oracles import describe_text
 
-__all__ = ["merge_findings", "print_summary", "report_json"]
+__all__ = ["merge_findings", "print_stored", "print_summary", "report_json"]
 
 
 def merge_findings(runs: Sequence[SubjectRun]) -> list[Finding]:
@@ -35,35 +37,59 @@ def merge_findings(runs: Sequence[SubjectRun]) -> list[Finding]:
     return list(merged.values())
 
 
-def print_summary(console: Console, runs: Sequence[SubjectRun], written: int) -> None:
-    """Per-subject throughput, then one row per class with its minimal witness."""
+def print_summary(console: Console, runs: Sequence[SubjectRun], stored: Sequence[Case]) -> None:
+    """Per-subject throughput, then one row per new class as the corpus now stores it
+    (``stored``: the cases this campaign added), with its minimal witness."""
     subjects = Table(title="subjects")
     for col in ("subject", "backends", "load s", "inputs", "inputs/s", "classes", "new"):
         subjects.add_column(col, justify="right" if col not in ("subject", "backends") else "left")
     for r in runs:
-        if r.error:
-            subjects.add_row(r.label, f"[red]failed: {r.error}[/red]", "", "", "", "", "")
+        if r.error and not r.findings:
+            subjects.add_row(r.label, f"[red]failed: {escape(r.error)}[/red]", "", "", "", "", "")
             continue
         subjects.add_row(r.label, ", ".join(r.versions), f"{r.load_seconds:.1f}", f"{r.inputs:,}", f"{r.rate:,.0f}",
                          str(len(r.findings)), str(sum(f.new for f in r.findings)))
     console.print(subjects)
-    classes = Table(title="new classes", show_lines=True)
-    for col in ("subject", "property", "backends", "kind", "count", "status", "minimal witness"):
-        classes.add_column(col, overflow="fold")
     merged = merge_findings(runs)
-    for f in sorted(merged, key=lambda f: (f.subject, f.property, f.backends, f.kind)):
-        if f.new:
-            classes.add_row(f.subject, f.property, " vs ".join(f.backends), f.kind, str(f.count),
-                            f"new ({f.found_by})", describe_text(f.input, limit=12))
-    if classes.row_count:
-        console.print(classes)
+    counts = {(f.subject, f.signature): f.count for f in merged}
+    _print_cases(console, stored, counts)
+    on_disk = {(c.subject, c.signature) for c in stored}
+    lost = [f for f in merged if f.new and (f.subject, f.signature) not in on_disk]
+    if lost:  # a corpus that could not be written: show them, the screen is all there is
+        table = Table(title="[red]new classes NOT stored (the corpus could not be written)[/red]", show_lines=True)
+        for col in ("subject", "property", "backends", "kind", "count", "minimal witness"):
+            table.add_column(col, overflow="fold")
+        for f in lost:
+            table.add_row(f.subject, f.property, " vs ".join(f.backends), f.kind, str(f.count),
+                          escape(describe_text(f.input, limit=24)))
+        console.print(table)
     known = [f for f in merged if not f.new]
     console.print(f"{len(known)} known class(es) seen again ({sum(f.count for f in known):,} failures), "
                   f"{sum(f.new for f in merged)} new")
     for r in runs:
         for spec, why in r.unavailable.items():
-            console.print(f"[yellow]{r.subject}: {spec} did not load: {why}[/yellow]")
-    console.print(f"{written} new class(es) stored in the corpus, one minimal witness each")
+            console.print(f"[yellow]{r.subject}: {spec} did not load: {escape(why)}[/yellow]")
+    console.print(f"{len({(c.subject, c.signature) for c in stored})} new class(es) stored in the corpus, one minimal witness each")
+
+
+def print_stored(console: Console, stored: Sequence[Case], why: str) -> None:
+    """What a stopped campaign leaves: the classes it stored, read back from the corpus."""
+    console.print(f"{why}; every class found so far is stored", markup=False)
+    _print_cases(console, stored, {})
+    console.print(f"{len({(c.subject, c.signature) for c in stored})} new class(es) stored in the corpus, one minimal witness each")
+
+
+def _print_cases(console: Console, stored: Sequence[Case], counts: Mapping[tuple[str, str], int]) -> None:
+    classes = Table(title="new classes", show_lines=True)
+    for col in ("subject", "property", "backends", "kind", "count", "status", "minimal witness"):
+        classes.add_column(col, overflow="fold")
+    for case in sorted(stored, key=lambda c: (c.subject, c.property, c.backends, c.signature)):
+        kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else "?"
+        classes.add_row(case.subject, case.property, " vs ".join(case.backends), kind,
+                        str(counts.get((case.subject, case.signature), 1)), f"new ({case.found_by})",
+                        escape(describe_text(case.input, limit=12)))
+    if classes.row_count:
+        console.print(classes)
 
 
 def report_json(runs: Sequence[SubjectRun], seconds: float) -> dict[str, Any]:

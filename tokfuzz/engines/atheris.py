@@ -19,6 +19,10 @@ from typing import Any
 
 __all__ = ["run_atheris"]
 
+_MAX_RESTARTS = 10
+_OWN_SIGNALS = ("-handle_segv=0", "-handle_bus=0", "-handle_abrt=0", "-handle_ill=0", "-handle_fpe=0")
+"""libFuzzer leaves deadly signals to the process, so a crash shows as the signal itself."""
+
 
 def run_atheris(
     subject: str,
@@ -33,12 +37,15 @@ def run_atheris(
     dictionary: bool = True,
     seeds: Sequence[str] = (),
     on_state: Callable[[dict[str, Any]], None] | None = None,
+    timeout: float = 5.0,
+    record: Path | None = None,
 ) -> dict[str, Any]:
     """Fuzz ``subject`` with atheris for ``seconds`` (libFuzzer's ``-max_total_time``;
     model loading comes before and is not counted), in a child process running
     ``python -m tokfuzz.engines.atheris_harness`` (see tokfuzz/engines/atheris_harness.py), and return its
     final state: ``{"inputs", "seconds", "load_seconds", "versions", "unavailable",
-    "findings": [Finding fields...], "execs", "exit_code", "error"}``.
+    "findings": [Finding fields...], "crashes": [{"kind", "backend", "call", "text",
+    "found_s"}...], "execs", "exit_code", "error"}``.
 
     ``work_dir`` keeps the libFuzzer corpus (``queue/``, reused by the next run so
     coverage accumulates), the seed inputs (``seeds/``, rewritten from ``seeds``), the
@@ -46,9 +53,17 @@ def run_atheris(
     to ``corpus`` as they are found (None: not written). ``mutator`` is ``"text"``
     (tokfuzz.inputs.mutator) or ``"bytes"`` (libFuzzer's own); ``dictionary`` passes
     ``fuzz_targets/tokenizer.dict``'s tokens (``-dict=``). ``on_state`` gets each state
-    read while the child runs (about twice a second). The child is killed if it
-    overruns ``seconds`` by more than ten minutes (model loading included).
+    read while the child runs (about twice a second).
+
+    The child records each library call (tokfuzz.engines.guard, in ``record`` or
+    ``work_dir/call.record``). A call busy for more than ``timeout`` seconds gets the
+    child killed; a child that dies in a call (libFuzzer's own handlers for deadly
+    signals are off, so the signal shows) or exits in one: either way the call is
+    returned under ``crashes`` and libFuzzer starts again for the rest of ``seconds``
+    (at most ten times), skipping those texts. The child dies with this process.
     """
+    from tokfuzz.backends.isolated import crash_kind, preexec_die_with_parent
+    from tokfuzz.engines.guard import read_call
     from tokfuzz.inputs.seed_files import write_dict, write_dir
 
     queue_dir, seed_dir = work_dir / "queue", work_dir / "seeds"
@@ -58,35 +73,81 @@ def run_atheris(
         old.unlink()
     write_dir(seed_dir, seeds)
     write_dict(work_dir / "tokenizer.dict")
-    state_path, log_path = work_dir / "state.json", work_dir / "fuzz.log"
-    state_path.unlink(missing_ok=True)
+    state_path, log_path, skip_path = work_dir / "state.json", work_dir / "fuzz.log", work_dir / "skip.json"
+    record = record or work_dir / "call.record"
     env = {**os.environ, "TOKFUZZ_SUBJECT": subject, "TOKFUZZ_BACKEND": ";".join(extra_backends),
            "TOKFUZZ_CORPUS": str(corpus) if corpus is not None else "", "TOKFUZZ_STATE": str(state_path),
-           "TOKFUZZ_MUTATOR": mutator, "TOKFUZZ_PROPERTIES": ",".join(properties), "TOKFUZZ_ON_FINDING": "record"}
-    args = [sys.executable, "-m", "tokfuzz.engines.atheris_harness", str(queue_dir), str(seed_dir),
-            f"-max_total_time={max(1, round(seconds))}", f"-artifact_prefix={work_dir}/", "-print_final_stats=1"]
-    if dictionary:
-        args.append(f"-dict={work_dir / 'tokenizer.dict'}")
-    if seed is not None:
-        args.append(f"-seed={seed + 1}")  # libFuzzer reads -seed=0 as "pick one"
-    state: dict[str, Any] = {}
-    with open(log_path, "wb") as log:
-        child = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        limit = time.monotonic() + seconds + 600
-        while child.poll() is None:
-            if time.monotonic() > limit:
-                child.kill()
-            time.sleep(0.5)
-            state = _read_state(state_path) or state
-            if on_state is not None and state:
-                on_state(state)
-    state = _read_state(state_path) or state
-    tail = log_path.read_bytes()[-20_000:].decode("utf-8", "replace")
-    execs = re.search(r"stat::number_of_executed_units:\s*(\d+)", tail)
-    state["execs"] = int(execs[1]) if execs else state.get("inputs", 0)
-    state["exit_code"] = child.returncode
-    state["error"] = "" if child.returncode == 0 else _last_error(tail, child.returncode, log_path)
-    return state
+           "TOKFUZZ_MUTATOR": mutator, "TOKFUZZ_PROPERTIES": ",".join(properties), "TOKFUZZ_ON_FINDING": "record",
+           "TOKFUZZ_RECORD": str(record), "TOKFUZZ_SKIP": str(skip_path)}
+    total: dict[str, Any] = {"inputs": 0, "seconds": 0.0, "execs": 0, "findings": [], "crashes": []}
+    skip: list[str] = []
+    for attempt in range(_MAX_RESTARTS + 1):
+        left = seconds - total["seconds"]
+        if attempt and left < 1.0:
+            break
+        skip_path.write_text(json.dumps(skip), encoding="utf-8")
+        state_path.unlink(missing_ok=True)
+        record.unlink(missing_ok=True)
+        args = [sys.executable, "-m", "tokfuzz.engines.atheris_harness", str(queue_dir), str(seed_dir),
+                f"-max_total_time={max(1, round(left))}", f"-artifact_prefix={work_dir}/", "-print_final_stats=1",
+                *_OWN_SIGNALS]
+        if dictionary:
+            args.append(f"-dict={work_dir / 'tokenizer.dict'}")
+        if seed is not None:
+            args.append(f"-seed={seed + 1 + 1000 * attempt}")  # libFuzzer reads -seed=0 as "pick one"
+        state: dict[str, Any] = {}
+        killed = False
+        with open(log_path, "wb") as log:
+            child = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     preexec_fn=preexec_die_with_parent)
+            limit = time.monotonic() + left + 600
+            while child.poll() is None:
+                call = read_call(record)
+                if time.monotonic() > limit or (call is not None and call.hung(timeout)):
+                    killed = True
+                    child.kill()
+                    child.wait()
+                    break
+                time.sleep(0.25)
+                state = _read_state(state_path) or state
+                if on_state is not None and state:
+                    on_state(_combined(total, state))
+        state = _read_state(state_path) or state
+        tail = log_path.read_bytes()[-20_000:].decode("utf-8", "replace")
+        execs = re.search(r"stat::number_of_executed_units:\s*(\d+)", tail)
+        total = _combined(total, state, int(execs[1]) if execs else int(state.get("inputs", 0)))
+        total["exit_code"] = child.returncode
+        call = read_call(record)
+        if call is not None and call.busy:  # it hung or died inside a library call
+            kind = "timeout" if killed else crash_kind(child.returncode)
+            total["crashes"].append({"kind": kind, "backend": call.backend, "call": call.call, "text": call.text,
+                                     "found_s": round(total["seconds"], 3)})
+            skip.append(call.text)
+            continue
+        total["error"] = "" if child.returncode == 0 else _last_error(tail, child.returncode, log_path)
+        break
+    return total
+
+
+def _combined(total: dict[str, Any], state: dict[str, Any], execs: int | None = None) -> dict[str, Any]:
+    """``total`` (ended children) plus one child's ``state``: inputs and seconds add up,
+    findings merge per signature (counts added)."""
+    out = {**state, **{k: total[k] for k in ("crashes",)}}
+    out["inputs"] = total["inputs"] + int(state.get("inputs", 0))
+    out["seconds"] = round(total["seconds"] + float(state.get("seconds", 0.0)), 3)
+    if execs is not None:
+        out["execs"] = total["execs"] + execs
+    merged = {f["signature"]: dict(f) for f in total["findings"]}
+    for f in state.get("findings", []):
+        if f["signature"] in merged:
+            merged[f["signature"]]["count"] += f["count"]
+        else:
+            merged[f["signature"]] = dict(f)
+    out["findings"] = list(merged.values())
+    out.setdefault("versions", total.get("versions", {}))
+    out.setdefault("unavailable", total.get("unavailable", {}))
+    out.setdefault("load_seconds", total.get("load_seconds", 0.0))
+    return out
 
 
 def _read_state(path: Path) -> dict[str, Any] | None:

@@ -25,6 +25,9 @@ Configuration comes from the environment, since libFuzzer owns the command line:
                         and on every new class) with inputs checked and findings,
                         for ``tokfuzz fuzz --engine atheris``
 ``TOKFUZZ_ON_FINDING``  ``record`` (default) or ``raise``
+``TOKFUZZ_RECORD``      file recording each library call (tokfuzz.engines.guard), for
+                        the parent to find the witness of a hang or a crash
+``TOKFUZZ_SKIP``        JSON list of texts not to check (earlier hangs and crashes)
 ``TOKFUZZ_PROPERTIES``  (``python -m tokfuzz.engines.atheris_harness`` only) ``,``-separated
                         properties, default all; ``TOKFUZZ_SURROGATES=1`` allows
                         lone surrogates
@@ -89,6 +92,13 @@ class TargetConfig:
         known = env.get("TOKFUZZ_KNOWN")
         self.known = Path(known) if known else self.corpus
         self.state = Path(env["TOKFUZZ_STATE"]) if env.get("TOKFUZZ_STATE") else None
+        self.record = Path(env["TOKFUZZ_RECORD"]) if env.get("TOKFUZZ_RECORD") else None
+        self.skip: frozenset[str] = frozenset()
+        if env.get("TOKFUZZ_SKIP"):
+            try:
+                self.skip = frozenset(json.loads(Path(env["TOKFUZZ_SKIP"]).read_text(encoding="utf-8")))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"TOKFUZZ_SKIP {env['TOKFUZZ_SKIP']}: {exc}") from exc
         self.mutator = env.get("TOKFUZZ_MUTATOR", "text")
         self.on_finding = env.get("TOKFUZZ_ON_FINDING", "record")
         if self.mutator not in ("text", "bytes"):
@@ -116,12 +126,20 @@ class _Target:
         self.corpus = Corpus(config.corpus) if config.corpus is not None else None
         known_cases = Corpus(config.known).load() if config.known is not None else []
         known = {c.signature: c.input for c in known_cases if c.subject == config.subject}
-        self.hunt: Hunt = Hunt(config.subject, subject.backends, properties or PROPERTIES, known)
+        backends = subject.backends
+        if config.record is not None:
+            from tokfuzz.engines.guard import CallRecord, guard_backends
+
+            backends = guard_backends(backends, CallRecord(config.record))
+        self.hunt: Hunt = Hunt(config.subject, backends, properties or PROPERTIES, known)
         self._last_state = 0.0
 
     def test_one_input(self, data: bytes) -> None:
         """Check one input; record (or raise on) classes new to the corpus."""
-        fresh = self.hunt.check(self.decode(data, self.surrogates), f"atheris:{self.name}")
+        text = self.decode(data, self.surrogates)
+        if text in self.config.skip:
+            return
+        fresh = self.hunt.check(text, f"atheris:{self.name}")
         if fresh and self.corpus is not None:
             self.corpus.add([f.to_case(self.versions) for f in fresh], one_per_signature=True)
         if fresh or time.monotonic() - self._last_state >= _STATE_EVERY_S:

@@ -25,6 +25,10 @@ Atomicity. Every write rewrites its target file whole: a temporary file in the s
 directory is written, flushed and fsynced, then moved over the target with
 ``os.replace``, so a crash leaves either the old file or the new one, never a
 half-written line. Unchanged lines are kept byte for byte; new lines are appended in order.
+SIGINT and SIGTERM arriving during a write (in the main thread) are held until the
+file is replaced, so a stopped campaign does not leave its last finding half-stored; a
+write cut by SIGKILL leaves at most a hidden ``.<file>.<hex>.tmp``, which
+``Corpus.remove_stale_temp_files`` removes (under the lock) on the next run.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ import os
 import re
 import secrets
 import shutil
+import signal
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -221,6 +228,30 @@ def _read_lines(path: Path) -> list[_Line]:
     return lines
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then deliver them (main thread
+    only; a handler installed outside Python, such as libFuzzer's, is left alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    old: dict[int, Any] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if handler is None:  # not installed from Python: cannot be restored, leave it
+            continue
+        old[sig] = handler
+        signal.signal(sig, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(held):
+            signal.raise_signal(sig)
+
+
 def atomic_write(path: Path, lines: Iterable[bytes]) -> None:
     """Replace ``path`` with ``lines``, each ended by ``\\n``: write a temporary file
     beside it (``.<name>.<hex>.tmp``), fsync it, ``os.replace`` it over ``path``, fsync
@@ -232,6 +263,11 @@ def atomic_write(path: Path, lines: Iterable[bytes]) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    with _signals_held():
+        _replace_with(path, tmp, lines)
+
+
+def _replace_with(path: Path, tmp: Path, lines: Iterable[bytes]) -> None:
     try:
         with open(tmp, "xb") as f:
             f.writelines(line + b"\n" for line in lines)
@@ -288,6 +324,22 @@ class Corpus:
                 not an object, a bad field) or an id occurs twice.
         """
         return [line.case for _, lines in self._read() for line in lines if line.case is not None]
+
+    def remove_stale_temp_files(self, min_age_s: float = 0.0) -> list[Path]:
+        """Remove the hidden temporary files (``.<name>.jsonl.<hex>.tmp``) that a write
+        killed by SIGKILL or a power cut left behind, holding the corpus lock (so no
+        write in progress is touched); returns the paths removed. Files younger than
+        ``min_age_s`` seconds are kept."""
+        if not self.root.is_dir():
+            return []
+        removed: list[Path] = []
+        with self._locked():
+            for tmp in sorted(self.root.glob(".*.jsonl.*.tmp")):
+                with contextlib.suppress(OSError):
+                    if time.time() - tmp.stat().st_mtime >= min_age_s:
+                        tmp.unlink()
+                        removed.append(tmp)
+        return removed
 
     def ids(self) -> set[str]:
         """The ids of all cases. Raises CorpusError like ``load``."""

@@ -12,10 +12,11 @@ again with the same kind. What is expected of it depends on its status:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tokfuzz.backends.base import Backend, BackendUnavailable
+from tokfuzz.backends.isolated import DEFAULT_TIMEOUT, Isolated
 from tokfuzz.findings.corpus import Case
 from tokfuzz.oracles import Observation, Verdict, check
 from tokfuzz.backends.subjects import Subject, load_subject
@@ -36,11 +37,21 @@ class ReplayResult:
     verdicts: tuple[Verdict, ...] = ()
 
 
-def replay_case(case: Case, backends: Mapping[str, Backend]) -> ReplayResult:
-    """Re-run ``case`` with ``backends`` (its subject's, reference first)."""
+def replay_case(case: Case, backends: Mapping[str, Backend], *, extra_specs: Sequence[str] = (),
+                timeout: float = DEFAULT_TIMEOUT) -> ReplayResult:
+    """Re-run ``case`` with ``backends`` (its subject's, reference first).
+
+    A ``timeout`` or ``crash:…`` case is re-run in a child process
+    (tokfuzz.backends.isolated) loading ``case.subject`` with ``extra_specs``: it
+    reproduces when the recorded call on the witness still hangs past ``timeout``
+    seconds, or still kills the process the same way.
+    """
     missing = [b for b in case.backends if b not in backends]
     if missing:
         return ReplayResult(case, False, True, skipped=True, reason=f"backend(s) {', '.join(missing)} not loaded")
+    kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else ""
+    if kind == "timeout" or kind.startswith("crash:"):
+        return _replay_isolated(case, kind, extra_specs, timeout)
     names = [n for n in backends if n in case.backends]
     if case.property == "cross_backend":
         names = [next(iter(backends)), *(n for n in names if n != next(iter(backends)))]
@@ -50,6 +61,21 @@ def replay_case(case: Case, backends: Mapping[str, Backend]) -> ReplayResult:
         v for v in check(obs, (case.property,)) if v.backends == tuple(case.backends) and (kind is None or v.kind == kind)
     )
     reproduced = bool(verdicts)
+    return ReplayResult(case, reproduced, reproduced == (case.status != "fixed"), verdicts=verdicts)
+
+
+def _replay_isolated(case: Case, kind: str, extra_specs: Sequence[str], timeout: float) -> ReplayResult:
+    backend = case.backends[0]
+    observed = case.observed.get(backend)
+    call = observed.get("call", "encode") if isinstance(observed, Mapping) else "encode"
+    try:
+        with Isolated(case.subject, extra_specs, timeout) as child:
+            outcome = child.outcome(backend, call, case.input)
+    except RuntimeError as exc:
+        return ReplayResult(case, False, True, skipped=True, reason=str(exc))
+    reproduced = outcome == kind
+    detail = f"{backend}.{call} on the witness: {outcome or 'returned'} (recorded: {kind})"
+    verdicts = (Verdict(case.property, (backend,), outcome, detail),) if outcome else ()
     return ReplayResult(case, reproduced, reproduced == (case.status != "fixed"), verdicts=verdicts)
 
 
@@ -72,5 +98,5 @@ def replay_cases(cases: Iterable[Case], subjects: Iterable[str] | None = None, e
         if isinstance(subject, str):
             out.append(ReplayResult(case, False, True, skipped=True, reason=subject))
         else:
-            out.append(replay_case(case, subject.backends))
+            out.append(replay_case(case, subject.backends, extra_specs=extra_specs))
     return out

@@ -8,12 +8,13 @@ that returns ``list[Verdict]`` and a name in ``properties.PROPERTIES``.
 
 from tokfuzz.oracles.cross_backend import cross_backend
 from tokfuzz.oracles.observation import Observation, Raised, Verdict, describe_text
-from tokfuzz.oracles.properties import PROPERTIES, check
+from tokfuzz.oracles.properties import PROPERTIES, PROPERTY_OF_CALL, check
 from tokfuzz.oracles.roundtrip import roundtrip
 from tokfuzz.oracles.split_consistency import split_consistency
 
 __all__ = [
     "PROPERTIES",
+    "PROPERTY_OF_CALL",
     "Observation",
     "Raised",
     "Verdict",

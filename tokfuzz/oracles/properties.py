@@ -9,10 +9,19 @@ from tokfuzz.oracles.observation import Observation, Verdict
 from tokfuzz.oracles.roundtrip import roundtrip
 from tokfuzz.oracles.split_consistency import split_consistency
 
-__all__ = ["PROPERTIES", "check"]
+__all__ = ["PROPERTIES", "PROPERTY_OF_CALL", "check"]
 
 
 PROPERTIES: tuple[str, ...] = ("roundtrip", "split_consistency", "cross_backend")
+
+PROPERTY_OF_CALL: dict[str, str] = {
+    "encode": "roundtrip", "decode": "roundtrip", "decode_bytes": "roundtrip", "normalize": "roundtrip",
+    "encode_batch": "roundtrip", "pretokenize": "split_consistency", "token_bytes": "split_consistency",
+    "expected_bytes": "split_consistency",
+}
+"""The property a library call serves, for findings no verdict reports (a call that hangs
+past the time limit, ``timeout``, or kills its process, ``crash:…``): the call's
+failure is filed under the first property that makes it."""
 
 
 def check(obs: Observation, properties: Sequence[str] = PROPERTIES) -> list[Verdict]:

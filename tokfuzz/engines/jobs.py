@@ -1,0 +1,131 @@
+"""A campaign's jobs as data: its configuration, what a job did, where a restarted job
+picks up, and how the runs of a job's restarts merge. Shared by the worker bodies
+(tokfuzz.engines.campaign) and the supervisor (tokfuzz.engines.supervise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tokfuzz.backends.isolated import DEFAULT_TIMEOUT
+from tokfuzz.engines.crashes import Crash
+from tokfuzz.engines.hunt import Finding
+from tokfuzz.findings.corpus import Case
+from tokfuzz.oracles import PROPERTIES
+
+__all__ = ["DEFAULT_TIMEOUT", "ENGINES", "CampaignConfig", "ProgressStatus", "Resume", "SubjectRun", "job_seconds",
+           "merged_run", "new_cases"]
+
+ENGINES: tuple[str, ...] = ("hypothesis", "atheris")
+
+
+def new_cases(runs: Iterable[SubjectRun]) -> list[Case]:
+    """The corpus cases of every new class found in ``runs``, in run order."""
+    return [f.to_case(run.versions) for run in runs for f in run.findings if f.new]
+
+
+@dataclass
+class SubjectRun:
+    """What one (subject, engine) job did: inputs checked, seconds spent, findings."""
+
+    subject: str
+    engine: str = "hypothesis"
+    inputs: int = 0
+    seconds: float = 0.0
+    load_seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+    versions: dict[str, dict[str, str]] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    crashes: list[Crash] = field(default_factory=list)  # hangs and crashes an engine saw and survived (atheris)
+
+    @property
+    def label(self) -> str:
+        """``subject`` for a hypothesis run, ``subject/engine`` otherwise."""
+        return self.subject if self.engine == "hypothesis" else f"{self.subject}/{self.engine}"
+
+    @property
+    def rate(self) -> float:
+        """Inputs checked per second (0 when nothing ran)."""
+        return self.inputs / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    """Parameters of a campaign (the ``tokfuzz fuzz`` options)."""
+
+    subjects: tuple[str, ...]
+    seconds: float
+    properties: tuple[str, ...] = PROPERTIES
+    extra_backends: tuple[str, ...] = ()
+    engine: str = "hypothesis"  # hypothesis | atheris | all
+    seed: int | None = None
+    workers: int = 1
+    known: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # subject -> {signature: witness}
+    corpus: Path | None = None  # where workers append new classes the moment they find them (None: not stored)
+    mutator: str = "text"  # atheris: tokfuzz.inputs.mutator ("text") or libFuzzer's own ("bytes")
+    timeout: float = DEFAULT_TIMEOUT  # seconds one backend call may take before it is a `timeout` finding
+
+    @property
+    def engines(self) -> tuple[str, ...]:
+        """The engines to run: ``("hypothesis", "atheris")`` for ``all``."""
+        return ENGINES if self.engine == "all" else (self.engine,)
+
+    def jobs(self) -> list[tuple[str, str]]:
+        """(subject, engine) pairs, subject-major: both engines of a subject run side by side."""
+        return [(subject, engine) for subject in self.subjects for engine in self.engines]
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a restarted job picks up: texts not to check again (the calls that hung or
+    crashed), witnesses of hangs and crashes already shrunk (a text holding one is not
+    checked: it would only take the worker down again), how many seed inputs are done,
+    how many times it was restarted."""
+
+    skip: frozenset[str] = frozenset()
+    skip_containing: frozenset[str] = frozenset()
+    seeds_done: int = 0
+    restarts: int = 0
+
+    def skips(self, text: str) -> bool:
+        """Whether a restarted worker leaves ``text`` alone."""
+        return text in self.skip or any(w in text for w in self.skip_containing)
+
+
+ProgressStatus = Mapping[str, tuple[int, float, int, int, bool]]
+
+
+def job_seconds(config: CampaignConfig) -> float:
+    """Fuzzing seconds each job gets: ``seconds * workers / jobs``."""
+    jobs = config.jobs()
+    return config.seconds * max(1, min(config.workers, len(jobs))) / len(jobs)
+
+
+def merged_run(runs: Sequence[SubjectRun], extra: Iterable[Finding] = (), inputs: int | None = None,
+               seconds: float | None = None) -> SubjectRun:
+    """One SubjectRun out of the runs of a job's restarts (inputs and seconds add up,
+    unless given: a killed worker returns no run) plus ``extra`` findings (hangs,
+    crashes); findings merge per signature, counts added."""
+    first = runs[0]
+    out = SubjectRun(first.subject, first.engine)
+    merged: dict[str, Finding] = {}
+    for r in runs:
+        out.inputs += r.inputs
+        out.seconds = round(out.seconds + r.seconds, 2)
+        out.load_seconds = out.load_seconds or r.load_seconds
+        out.versions = out.versions or r.versions
+        out.unavailable = {**r.unavailable, **out.unavailable}
+        out.crashes.extend(r.crashes)
+    for f in [f for r in runs for f in r.findings] + list(extra):
+        if f.signature in merged:
+            merged[f.signature].count += f.count
+        else:
+            merged[f.signature] = f
+    out.findings = list(merged.values())
+    out.error = runs[-1].error
+    out.inputs = out.inputs if inputs is None else inputs
+    out.seconds = out.seconds if seconds is None else round(seconds, 2)
+    return out
