@@ -3,13 +3,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+NODE_STAMP := node_modules/.tokfuzz-$(shell cat package.json package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 FUZZ_SECONDS ?= 180
 FUZZ_ENGINE ?= all
 FUZZ_ARGS ?=
 
 .PHONY: install fuzz test replay backends lock clean
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+# The JavaScript ports (tokfuzz/backends/js/), pinned in package.json + package-lock.json,
+# into ./node_modules. Without node/npm the js: backends are skipped with a reason.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund --loglevel=error && rm -f node_modules/.tokfuzz-* && touch $@; \
+	else echo "make install: npm is not installed; the JavaScript ports (js: backends) will be skipped"; fi
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,16 +29,16 @@ $(STAMP): requirements.lock pyproject.toml
 # classes' minimal witnesses to corpora/, write fuzz-report.json. Finding new classes
 # is this job's purpose, so tokfuzz's exit 1 (new findings) passes; 2 (bad
 # configuration) fails. Gate a CI job on new findings with `tokfuzz fuzz` itself.
-fuzz: $(STAMP)
+fuzz: $(STAMP) $(NODE_STAMP)
 	$(BIN)/tokfuzz fuzz --engine $(FUZZ_ENGINE) --seconds $(FUZZ_SECONDS) --report fuzz-report.json $(FUZZ_ARGS) || test $$? -eq 1
 
-test: $(STAMP) browser
+test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/python -m pytest -q
 
-replay: $(STAMP)
+replay: $(STAMP) $(NODE_STAMP)
 	$(BIN)/tokfuzz replay
 
-backends: $(STAMP)
+backends: $(STAMP) $(NODE_STAMP)
 	$(BIN)/tokfuzz backends
 
 # Re-lock after a deliberate upgrade, then re-run `make replay` and re-triage.
@@ -38,7 +46,7 @@ lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^tokfuzz' > requirements.lock
 
 clean:
-	rm -rf $(VENV) .hypothesis fuzz-report.json report.html report.md
+	rm -rf $(VENV) node_modules .hypothesis fuzz-report.json report.html report.md
 
 # Planted-fault benchmark: which faults (bench/faults.py) tokfuzz and a plain st.text()
 # find, and how fast; writes bench/RESULTS.md. Fails when tokfuzz misses a fault.

@@ -10,9 +10,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tokfuzz"
 
 STAGE_ORDER: dict[str, int] = {
     "strategies": 0, "inputs": 1, "backends": 2, "oracles": 3, "findings": 4,
-    "engines": 5, "report": 6, "pytest_plugin": 6, "cli": 7,
+    "engines": 5, "report": 6, "pytest_plugin": 6, "config": 6, "cli": 7,
 }
-"""Rank of each stage; a stage may import stages of a lower or equal rank."""
+"""Rank of each stage; a stage may import stages of a lower or equal rank. ``config``
+(the project config) names engine settings, properties and subjects' backend specs, so
+it comes after the engines; the pytest plugin and the command line read it."""
 
 
 def _modules() -> dict[str, set[str]]:

@@ -2,9 +2,11 @@
 
 Installed with tokfuzz (entry point ``pytest11``). Any test that takes the
 ``tokfuzz_case`` fixture is run once per corpus case; the corpus directory is
-``--tokfuzz-corpus DIR`` (relative to the directory pytest is run from) or the ini
-option ``tokfuzz_corpus`` (relative to the ini file's directory), default ``corpora``
-under the rootdir::
+``--tokfuzz-corpus DIR`` (relative to the directory pytest is run from), the ini
+option ``tokfuzz_corpus`` (relative to the ini file's directory) or ``corpus`` of the
+project config in the rootdir (tokfuzz.config: ``tokfuzz.toml`` or ``[tool.tokfuzz]``,
+relative to its file), default ``corpora`` under the rootdir. The config's named
+subjects are registered for the session, so ``tokfuzz_backends`` loads them::
 
     # test_tokenizer_regressions.py
     from tokfuzz.pytest_plugin import check_case
@@ -27,6 +29,7 @@ corrupt corpus stops the run the same way.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,8 @@ from tokfuzz.findings.paths import existing_corpus
 from tokfuzz.oracles import describe_text
 from tokfuzz.findings.replay import replay_case
 from tokfuzz.backends.subjects import load_subject
+from tokfuzz.backends.user_subjects import registered
+from tokfuzz.config import ProjectConfig, find_config
 
 __all__ = ["DEFAULT_CORPUS", "check_case"]
 
@@ -47,6 +52,8 @@ DEFAULT_CORPUS = "corpora"
 
 _CASES = pytest.StashKey[list[Case]]()
 _ERROR = pytest.StashKey[str]()
+_PROJECT = pytest.StashKey["ProjectConfig | None"]()
+_REGISTERED = pytest.StashKey[contextlib.ExitStack]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,17 +72,33 @@ def _corpus_setting(config: pytest.Config) -> tuple[Path, str, bool]:
     if ini:
         base = config.inipath.parent if config.inipath is not None else config.rootpath
         return Path(base) / str(ini), "ini tokfuzz_corpus", True
+    project = config.stash.get(_PROJECT, None)
+    if project is not None and project.corpus is not None:  # resolved against the config file's directory
+        return project.corpus, f"{project.key('corpus')} in {project.path}", True
     return Path(config.rootpath) / DEFAULT_CORPUS, "--tokfuzz-corpus DIR or ini tokfuzz_corpus", False
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Check a corpus path the user set, before anything runs (exit status 2)."""
-    path, option, explicit = _corpus_setting(config)
-    if explicit and not (getattr(config.option, "help", False) or getattr(config.option, "version", False)):
-        try:
+    """Read the project config (``tokfuzz.toml`` or ``[tool.tokfuzz]`` in the rootdir),
+    register its subjects for the session, and check a corpus path the user set,
+    before anything runs (exit status 2)."""
+    if getattr(config.option, "help", False) or getattr(config.option, "version", False):
+        return
+    try:
+        project = config.stash[_PROJECT] = find_config(Path(config.rootpath))
+        config.stash[_REGISTERED] = contextlib.ExitStack()
+        config.stash[_REGISTERED].enter_context(registered(project.subjects if project else {}))
+        path, option, explicit = _corpus_setting(config)
+        if explicit:
             existing_corpus(path, option)
-        except ConfigError as exc:
-            pytest.exit(f"tokfuzz: error: {exc}", returncode=2)
+    except ConfigError as exc:
+        pytest.exit(f"tokfuzz: error: {exc}", returncode=2)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Unregister the project config's subjects."""
+    if _REGISTERED in config.stash:
+        config.stash[_REGISTERED].close()
 
 
 def _cases(config: pytest.Config) -> list[Case]:
@@ -113,22 +136,38 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def tokfuzz_backends() -> Iterator[_Subjects]:
+def tokfuzz_backends(pytestconfig: pytest.Config) -> Iterator[_Subjects]:
     """Session cache: subject name -> its loaded backends (loaded on first use)."""
-    yield _Subjects()
+    yield _Subjects(pytestconfig.stash.get(_PROJECT, None))
 
 
 class _Subjects:
-    def __init__(self) -> None:
-        self._cache: dict[str, dict[str, Backend] | str] = {}
+    """Loaded subjects. An embedded subject that does not load here skips its cases; a
+    subject of the project config whose listed backend does not load fails them (the
+    project named that backend: a wrong path must not turn its CI green)."""
+
+    def __init__(self, project: ProjectConfig | None = None) -> None:
+        self._project = project
+        self._cache: dict[str, dict[str, Backend] | str | ConfigError] = {}
 
     def get(self, name: str) -> dict[str, Backend] | str:
         if name not in self._cache:
-            try:
-                self._cache[name] = load_subject(name).backends
-            except BackendUnavailable as exc:
-                self._cache[name] = str(exc)
-        return self._cache[name]
+            self._cache[name] = self._load(name)
+        found = self._cache[name]
+        if isinstance(found, ConfigError):
+            pytest.fail(f"tokfuzz: error: {found}", pytrace=False)
+        return found
+
+    def _load(self, name: str) -> dict[str, Backend] | str | ConfigError:
+        try:
+            if self._project is None or name not in self._project.subjects:
+                return load_subject(name).backends
+            subject, missing = self._project.load_subject(name)
+        except BackendUnavailable as exc:
+            return str(exc)
+        except ConfigError as exc:
+            return exc
+        return ConfigError(missing[0]) if missing else subject.backends
 
 
 def check_case(case: Case, backends: Any) -> None:

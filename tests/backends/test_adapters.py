@@ -8,7 +8,7 @@ import pytest
 from tokfuzz import load_backend
 from tokfuzz.backends.base import BackendUnavailable, text_bytes, token_pieces
 from tokfuzz.backends.registry import parse_spec
-from tokfuzz.backends.subjects import SUBJECTS
+from tokfuzz.backends.subjects import SUBJECTS, backend_names
 
 CLEAN = "Hello world, this is clean text 123."
 
@@ -17,7 +17,7 @@ CLEAN = "Hello world, this is clean text 123."
 def test_every_backend_of_every_subject_loads_offline(subject, name: str) -> None:
     s = subject(name)
     assert s.unavailable == {}
-    assert list(s.backends) == [{"mistral": "mistral-common"}.get(k, k) for k in SUBJECTS[name]]
+    assert list(s.backends) == list(backend_names(name))
 
 
 @pytest.mark.parametrize("name", list(SUBJECTS))

@@ -21,6 +21,11 @@ __all__ = [
 ]
 
 
+NOT_APPLICABLE = "not-applicable"
+"""``finding_kind`` of an exception saying an input never reached the library (a
+transport limit of a backend in another process): no property applies to it."""
+
+
 class ConfigError(Exception):
     """Bad usage or configuration: a one-line message for the user, exit status 2."""
 
@@ -180,7 +185,8 @@ def token_pieces(backend: Backend, ids: Sequence[int]) -> list[str]:
                 pieces.append(token_bytes(token).decode("utf-8", errors="replace"))
             else:
                 pieces.append(backend.decode([token]))
-        except Exception:  # noqa: BLE001 - display helper, the oracle reports the error
+        except BaseException as exc:  # noqa: BLE001 - display helper, the oracle reports the error;
+            reraise_control(exc)  # a Rust panic (pyo3's PanicException, a BaseException) must not kill the worker
             pieces.append(f"<{token}?>")
     return pieces
 

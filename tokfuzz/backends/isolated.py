@@ -8,6 +8,8 @@ call per request and reads the outcome:
 
 * ``None``: the call returned (or raised a Python exception, which the oracles report
   in-process as ``encode-raises:…``);
+* the ``finding_kind`` of an exception that carries one (a ``cmd:`` backend whose own
+  process died or hung: tokfuzz.backends.cmd);
 * ``"timeout"``: it did not answer within ``timeout`` seconds (the child is killed);
 * ``"crash:SIGSEGV"`` (the signal's name) or ``"crash:exit-N"``: the child died.
 
@@ -35,7 +37,8 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
-__all__ = ["CALLS", "DEFAULT_TIMEOUT", "Isolated", "crash_kind", "die_with_parent", "perform_call", "preexec_die_with_parent"]
+__all__ = ["CALLS", "DEFAULT_TIMEOUT", "Isolated", "crash_kind", "die_with_parent", "kill", "perform_call",
+           "preexec_die_with_parent", "read_line"]
 
 CALLS: tuple[str, ...] = ("encode", "decode", "decode_bytes", "token_bytes", "normalize", "pretokenize", "expected_bytes")
 """Backend members a call can name: those taking text, and those taking the ids of the
@@ -137,10 +140,10 @@ class Isolated:
         args = [sys.executable, "-m", "tokfuzz.backends.isolated", self.subject, *self.extra_specs]
         child = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                  preexec_fn=preexec_die_with_parent)
-        line, _ = _read_line(child, _LOAD_TIMEOUT_S)
+        line, _ = read_line(child, _LOAD_TIMEOUT_S)
         hello = json.loads(line) if line else {}
         if not hello.get("ready"):
-            _kill(child)
+            kill(child)
             raise RuntimeError(f"isolated {self.subject}: {hello.get('error') or 'child died while loading'}")
         self._child = child
         return child
@@ -159,29 +162,31 @@ class Isolated:
             child.stdin.flush()
         except BrokenPipeError:
             pass
-        line, timed_out = _read_line(child, self.timeout)
+        line, timed_out = read_line(child, self.timeout)
         if line:
-            return None
+            kind = json.loads(line).get("kind")
+            return str(kind) if kind else None
         self._child = None
         if timed_out:  # still running: it hangs
-            _kill(child)
+            kill(child)
             return "timeout"
         try:  # end of its output: it is dying
             return crash_kind(child.wait(timeout=10))
         except subprocess.TimeoutExpired:
-            _kill(child)
+            kill(child)
             return "timeout"
 
     def close(self) -> None:
         """Stop the child (if any)."""
         if self._child is not None:
-            _kill(self._child)
+            kill(self._child)
             self._child = None
 
 
-def _read_line(child: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bool]:
+def read_line(child: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bool]:
     """(line, timed out): one line from the child's stdout within ``timeout`` seconds;
-    an empty line at the end of its output or when the time is up."""
+    an empty line at the end of its output or when the time is up. (The child must
+    write whole lines: a partial line blocks until it ends.)"""
     out: IO[bytes] | None = child.stdout
     assert out is not None
     ready, _, _ = select.select([out], [], [], timeout)
@@ -190,7 +195,8 @@ def _read_line(child: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, b
     return out.readline(), False
 
 
-def _kill(child: subprocess.Popen[bytes]) -> None:
+def kill(child: subprocess.Popen[bytes]) -> None:
+    """Kill ``child`` (if still running) and reap it."""
     with contextlib.suppress(ProcessLookupError):
         child.kill()
     child.wait()
@@ -215,12 +221,15 @@ def _serve(argv: Sequence[str]) -> int:
     out.flush()
     for line in sys.stdin.buffer:
         request = json.loads(line)
+        answer: dict[str, Any] = {"done": True}
         try:
             perform_call(backends[request["backend"]], request["call"], request["text"])
         except BaseException as exc:  # noqa: BLE001 - an exception is not a crash: the call returned
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-        out.write(b'{"done": true}\n')
+            if isinstance(getattr(exc, "finding_kind", None), str):  # a backend's own process died or hung
+                answer["kind"] = exc.finding_kind  # type: ignore[attr-defined]
+        out.write(json.dumps(answer).encode("ascii") + b"\n")
         out.flush()
     return 0
 

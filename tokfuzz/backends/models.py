@@ -9,6 +9,8 @@ Sources, all shipped inside installed wheels (no hub, no network):
 * ``mistral-v1``, ``mistral-v3``, ``mistral-v7``: SentencePiece models in
   ``mistral_common/data/``.
 * ``tekken``: ``mistral_common/data/tekken_240911.json``.
+* ``claude``, ``llama3``, ``llama4``: see tokfuzz.backends.ranks (the npm claude.json and the
+  anthropic SDK's tokenizer.json, used as published; Meta's tokenizer.model in llama-models).
 
 HF ``tokenizer.json`` files are produced by the conversion path users take —
 transformers' ``convert_tiktoken_to_fast``, ``LlamaTokenizer.from_pretrained`` on a
@@ -31,16 +33,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from tokfuzz.backends import ranks
 from tokfuzz.backends.base import BackendUnavailable
 
 __all__ = [
     "OPENAI_ENCODINGS",
     "SPM_MODELS",
     "TEKKEN_MODELS",
+    "anthropic_tokenizer_json",
     "cache_dir",
     "hf_json",
     "library_version",
     "openai_encoding_params",
+    "package_file",
     "spm_model_path",
     "tekken_path",
 ]
@@ -72,6 +77,10 @@ def _package_file(package: str, relative: str, *, install_hint: str) -> Path:
     return path
 
 
+#: public name of ``_package_file``: the path of ``relative`` inside an installed package
+package_file = _package_file
+
+
 def _bpe_openai_file(name: str) -> Path:
     return _package_file("bpe_openai", f"data/{name}.tiktoken.gz", install_hint="pip install bpe-openai")
 
@@ -79,6 +88,12 @@ def _bpe_openai_file(name: str) -> Path:
 def spm_model_path(subject: str) -> Path:
     """Path of the SentencePiece model of ``subject`` (a key of ``SPM_MODELS``)."""
     return _package_file("mistral_common", f"data/{SPM_MODELS[subject]}", install_hint="pip install mistral-common")
+
+
+def anthropic_tokenizer_json() -> Path:
+    """Path of the legacy Claude tokenizer's HF ``tokenizer.json`` in the ``anthropic`` SDK
+    (shipped until 0.39; pinned 0.30.0)."""
+    return _package_file("anthropic", "tokenizer.json", install_hint="pip install 'anthropic<0.39'")
 
 
 def tekken_path(subject: str = "tekken") -> Path:
@@ -136,7 +151,9 @@ def _source_of(subject: str) -> Path:
         return spm_model_path(subject)
     if subject in TEKKEN_MODELS:
         return tekken_path(subject)
-    known = ", ".join([*OPENAI_ENCODINGS, *SPM_MODELS, *TEKKEN_MODELS])
+    if subject in ranks.LLAMA_MODELS:
+        return ranks.llama_model_path(subject)
+    known = ", ".join([*OPENAI_ENCODINGS, *SPM_MODELS, *TEKKEN_MODELS, *ranks.LLAMA_MODELS, "claude"])
     raise BackendUnavailable(f"no HF conversion for subject {subject!r}; known subjects: {known}")
 
 
@@ -147,6 +164,8 @@ def hf_json(subject: str) -> Path:
     source file's sha256 plus the transformers, tokenizers and tiktoken versions, so a
     library upgrade re-converts. Raises BackendUnavailable when transformers is missing.
     """
+    if subject == "claude":  # published as a tokenizer.json (the anthropic SDK's), not converted
+        return anthropic_tokenizer_json()
     source = _source_of(subject)
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
     versions = "-".join(library_version(d) for d in ("transformers", "tokenizers", "tiktoken"))
@@ -166,11 +185,15 @@ def hf_json(subject: str) -> Path:
 
 def _convert(subject: str, source: Path, work: Path) -> None:
     """Write ``work/tokenizer.json`` converted from ``source`` the way users do it."""
-    if subject in OPENAI_ENCODINGS:
+    if subject in OPENAI_ENCODINGS or subject in ranks.LLAMA_MODELS:
         import tiktoken
         from transformers.integrations.tiktoken import convert_tiktoken_to_fast
 
-        convert_tiktoken_to_fast(tiktoken.Encoding(**openai_encoding_params(subject)), str(work / "out"))
+        # Llama 3/4: Meta's own tiktoken.Encoding (its pattern, its special tokens in id order),
+        # as Llama 3 checkpoints were converted for the hub (TikTokenConverter)
+        encoding = (tiktoken.Encoding(**openai_encoding_params(subject)) if subject in OPENAI_ENCODINGS
+                    else ranks.llama_tokenizer(subject).model)
+        convert_tiktoken_to_fast(encoding, str(work / "out"))
         shutil.move(str(work / "out" / "tokenizer.json"), str(work / "tokenizer.json"))
     elif subject in SPM_MODELS:
         from transformers import LlamaTokenizer

@@ -21,7 +21,15 @@ KINDS: dict[str, tuple[str, str]] = {
     "bpe-openai": ("tokfuzz.backends.bpe_openai", "cl100k_base | o200k_base"),
     "tokie": ("tokfuzz.backends.tokie", "path/tokenizer.json | SUBJECT (HF conversion)"),
     "mistral": ("tokfuzz.backends.mistral", "tekken | mistral-v1 | mistral-v3 | mistral-v7 | path"),
+    "llama": ("tokfuzz.backends.llama", "llama3 | llama4 (Meta's llama-models Tokenizer)"),
+    "kitoken": ("tokfuzz.backends.kitoken", "SUBJECT | path (.tiktoken, tokenizer.json, .model, tekken .json)"),
+    "gigatoken": ("tokfuzz.backends.gigatoken", "SUBJECT | path (.tiktoken of cl100k/o200k, tokenizer.json)"),
+    "rs-bpe": ("tokfuzz.backends.rs_bpe", "cl100k_base | o200k_base"),
+    "anthropic-tokenizer": ("tokfuzz.backends.anthropic_tokenizer", "claude"),
+    "transformers": ("tokfuzz.backends.transformers", "DIR (a local tokenizer directory, AutoTokenizer, offline)"),
     "python": ("tokfuzz.backends.plugin", "package.module:attr"),
+    "cmd": ("tokfuzz.backends.cmd", "COMMAND LINE of a process speaking tokfuzz-cmd/1 (README: The cmd: protocol)"),
+    "js": ("tokfuzz.backends.js", "PORT:ARG, a JavaScript port from npm (tokfuzz.backends.js.PORTS)"),
 }
 
 

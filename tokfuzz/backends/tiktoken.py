@@ -1,4 +1,5 @@
 """tiktoken adapter: ``tiktoken:cl100k_base``, ``tiktoken:o200k_base``, ``tiktoken:tekken``,
+``tiktoken:claude`` (built from the npm package's ``claude.json``, see tokfuzz.backends.ranks),
 ``tiktoken:path/x.tiktoken``.
 
 ``encode`` is ``Encoding.encode(text)`` with tiktoken's defaults, so text that spells a
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tokfuzz.backends import models
+from tokfuzz.backends import models, ranks
 from tokfuzz.backends.base import BackendUnavailable
 
 __all__ = ["TiktokenBackend", "load"]
@@ -85,6 +86,8 @@ def load(arg: str) -> TiktokenBackend:
         return TiktokenBackend(tiktoken.Encoding(**models.openai_encoding_params(arg)))
     if arg in models.TEKKEN_MODELS:
         return TiktokenBackend(_tekken_encoding(arg))
+    if arg == "claude":  # as the npm package builds it: Tiktoken(bpe_ranks, special_tokens, pat_str)
+        return TiktokenBackend(tiktoken.Encoding(**ranks.claude_encoding_params()))
     path = Path(arg)
     if path.suffix == ".tiktoken":
         if not path.is_file():
@@ -93,5 +96,5 @@ def load(arg: str) -> TiktokenBackend:
 
         pattern = models.openai_encoding_params("cl100k_base")["pat_str"]
         return TiktokenBackend(tiktoken.Encoding(path.stem, pat_str=pattern, mergeable_ranks=load_tiktoken_bpe(str(path)), special_tokens={}))
-    known = ", ".join([*models.OPENAI_ENCODINGS, *models.TEKKEN_MODELS])
+    known = ", ".join([*models.OPENAI_ENCODINGS, *models.TEKKEN_MODELS, "claude"])
     raise BackendUnavailable(f"tiktoken cannot load {arg!r}: use one of {known} or a path ending in .tiktoken")

@@ -19,6 +19,7 @@ from typing import Any
 from tokfuzz.backends.base import BackendUnavailable, ConfigError
 from tokfuzz.backends.registry import load_backend
 from tokfuzz.backends.subjects import CUSTOM, SUBJECTS, backend_names
+from tokfuzz.backends.user_subjects import user_subjects
 from tokfuzz.findings.corpus import atomic_write
 from tokfuzz.findings.paths import writable_corpus, writable_file
 
@@ -81,16 +82,19 @@ def check_fuzz_args(args: argparse.Namespace, default_timeout: float) -> None:
 
 
 def check_subjects(subjects: Iterable[str], backends: Sequence[str]) -> None:
-    """Every name in ``subjects`` is an embedded subject, or ``custom`` given ``backends``.
+    """Every name in ``subjects`` is an embedded subject, a subject of the project config
+    (tokfuzz.backends.user_subjects), or ``custom`` given ``backends``.
 
     Raises:
         ConfigError: naming the unknown subject and what is available.
     """
+    user = user_subjects()
     for name in subjects:
         if name == CUSTOM and not backends:
             raise ConfigError(f"subject {CUSTOM!r} is made of --backend specs: give at least one --backend SPEC")
-        if name not in SUBJECTS and name != CUSTOM:
-            raise ConfigError(f"unknown subject {name!r}; embedded subjects: {', '.join(SUBJECTS)} "
+        if name not in SUBJECTS and name != CUSTOM and name not in user:
+            also = f", the project config's: {', '.join(user)}" if user else ""
+            raise ConfigError(f"unknown subject {name!r}; embedded subjects: {', '.join(SUBJECTS)}{also} "
                               f"(or {CUSTOM!r}, made of the --backend specs)")
 
 

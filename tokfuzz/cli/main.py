@@ -7,6 +7,7 @@ replay results; 2 bad usage or configuration (one line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,9 @@ from rich.table import Table
 
 from tokfuzz.backends.base import ConfigError
 from tokfuzz.backends.registry import KINDS, parse_spec
+from tokfuzz.backends.user_subjects import registered, user_subjects
+from tokfuzz.cli.project import apply_fuzz_settings, check_project_subjects, parser_defaults
+from tokfuzz.config import ProjectConfig, find_config
 from tokfuzz.oracles import PROPERTIES
 
 __all__ = ["main"]
@@ -30,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError(f"{self.prog}: {message} (see --help)")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(project: ProjectConfig | None = None) -> argparse.ArgumentParser:
     from tokfuzz.backends.subjects import SUBJECTS
     from tokfuzz.engines.campaign import DEFAULT_TIMEOUT
 
@@ -66,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     tri.add_argument("--status", required=True, choices=("open", "expected", "fixed"))
     tri.add_argument("--note", default=None, help="why (required for expected); default: keep each case's note")
     tri.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    for command, sub_parser in (("fuzz", f), ("replay", r), ("report", rep), ("triage", tri)):
+        sub_parser.set_defaults(**parser_defaults(project, command))  # the project config, under the flags
+    p.set_defaults(project=project)
     return p
 
 
@@ -75,8 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not console.is_terminal:  # CI logs: wide enough for the class table, no wrapping
         console = Console(stderr=False, highlight=False, width=160)
     err = Console(stderr=True, highlight=False)
+    project_subjects = contextlib.ExitStack()
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(find_config(Path.cwd())).parse_args(argv)  # tokfuzz.toml / [tool.tokfuzz], under the flags
+        project_subjects.enter_context(registered(args.project.subjects if args.project else {}))
+        if args.project is not None:
+            console.print(f"tokfuzz: settings from {args.project.path} (flags override them)", markup=False)
         if args.command == "fuzz":
             return _fuzz(args, console)
         if args.command == "replay":
@@ -92,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("tokfuzz: interrupted; the corpus holds everything written so far", markup=False)
         return 130
+    finally:
+        project_subjects.close()
 
 
 def _fuzz(args: argparse.Namespace, console: Console) -> int:
@@ -102,6 +115,7 @@ def _fuzz(args: argparse.Namespace, console: Console) -> int:
 
     for spec in args.backend:
         parse_spec(spec)
+    apply_fuzz_settings(args, args.project)  # subjects, properties, seconds no flag set
     check_subjects(args.subject, args.backend)
     check_fuzz_args(args, DEFAULT_TIMEOUT)  # numbers, FUZZ_SECONDS, --corpus and --report paths
     subjects = tuple(dict.fromkeys(args.subject)) or ((CUSTOM,) if args.backend else tuple(SUBJECTS))
@@ -111,6 +125,8 @@ def _fuzz(args: argparse.Namespace, console: Console) -> int:
     for case in cases:
         known.setdefault(case.subject, {}).setdefault(case.signature, case.input)
     load_named_backends(args.backend, subjects, allow_missing=args.allow_missing, warn=lambda line: _warn(console, line))
+    check_project_subjects(args.project, subjects, args.backend, allow_missing=args.allow_missing,
+                           warn=lambda line: _warn(console, line))
     config = CampaignConfig(subjects, args.seconds, tuple(args.property) or PROPERTIES, tuple(args.backend),
                             args.engine, args.seed, args.workers, known, corpus=args.corpus, timeout=args.timeout)
     console.print(f"tokfuzz fuzz: {len(subjects)} subject(s), {args.seconds:g} s, "
@@ -197,6 +213,8 @@ def _replay(args: argparse.Namespace, console: Console) -> int:
     cases = _report_cases(args.corpus)
     load_named_backends(args.backend, args.subject or sorted({c.subject for c in cases}),
                         allow_missing=args.allow_missing, warn=lambda line: _warn(console, line))
+    check_project_subjects(args.project, args.subject or sorted({c.subject for c in cases}), args.backend,
+                           allow_missing=args.allow_missing, warn=lambda line: _warn(console, line))
     with native_stderr_to_log():
         results = replay_cases(cases, args.subject or None, tuple(args.backend))
     table = Table(title=f"replay of {args.corpus} ({len(results)} cases)")
@@ -226,10 +244,10 @@ def _backends(console: Console) -> int:
     for kind, (_module, arg) in KINDS.items():
         kinds.add_row(kind, arg)
     console.print(kinds)
-    table = Table(title="embedded subjects")
+    table = Table(title="embedded subjects, then the project config's")
     for col in ("subject", "backend", "loads", "version / why not"):
         table.add_column(col)
-    for name in SUBJECTS:
+    for name in (*SUBJECTS, *user_subjects()):
         try:
             subject = load_subject(name)
         except BackendUnavailable as exc:

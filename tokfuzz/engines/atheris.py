@@ -20,6 +20,7 @@ from typing import Any
 __all__ = ["run_atheris"]
 
 _MAX_RESTARTS = 10
+_HANG_GRACE_S = 2.0  # as tokfuzz.engines.supervise.HANG_GRACE_S: a cmd: port's own limit speaks first
 _OWN_SIGNALS = ("-handle_segv=0", "-handle_bus=0", "-handle_abrt=0", "-handle_ill=0", "-handle_fpe=0")
 """libFuzzer leaves deadly signals to the process, so a crash shows as the signal itself."""
 
@@ -78,7 +79,7 @@ def run_atheris(
     env = {**os.environ, "TOKFUZZ_SUBJECT": subject, "TOKFUZZ_BACKEND": ";".join(extra_backends),
            "TOKFUZZ_CORPUS": str(corpus) if corpus is not None else "", "TOKFUZZ_STATE": str(state_path),
            "TOKFUZZ_MUTATOR": mutator, "TOKFUZZ_PROPERTIES": ",".join(properties), "TOKFUZZ_ON_FINDING": "record",
-           "TOKFUZZ_RECORD": str(record), "TOKFUZZ_SKIP": str(skip_path)}
+           "TOKFUZZ_RECORD": str(record), "TOKFUZZ_SKIP": str(skip_path), "TOKFUZZ_TIMEOUT": str(timeout)}
     total: dict[str, Any] = {"inputs": 0, "seconds": 0.0, "execs": 0, "findings": [], "crashes": []}
     skip: list[str] = []
     for attempt in range(_MAX_RESTARTS + 1):
@@ -103,7 +104,7 @@ def run_atheris(
             limit = time.monotonic() + left + 600
             while child.poll() is None:
                 call = read_call(record)
-                if time.monotonic() > limit or (call is not None and call.hung(timeout)):
+                if time.monotonic() > limit or (call is not None and call.hung(timeout + _HANG_GRACE_S)):
                     killed = True
                     child.kill()
                     child.wait()

@@ -12,6 +12,7 @@ process is replaced and the call becomes a ``timeout`` / ``crash:…`` finding.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -54,6 +55,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     hypothesis' inputs for ``seconds``, storing each new class at once; return what was found."""
     from tokfuzz.engines.hypothesis import run_hypothesis
     from tokfuzz.inputs.seeds import seed_inputs
+    from tokfuzz.strategies import unicode_text
 
     run = SubjectRun(subject)
     t0 = time.monotonic()
@@ -100,7 +102,8 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
                 seeds_done = index + 1
         found_by = "hypothesis:unicode_text"
         seed = None if config.seed is None else config.seed + 1000 * resume.restarts
-        run_hypothesis(on_input, deadline=t1 + seconds, seed=seed)
+        strategy = unicode_text(assigned_only=config.assigned_only)
+        run_hypothesis(on_input, deadline=t1 + seconds, seed=seed, strategy=strategy)
     except _StoreFailed as exc:  # stop: the findings go back to the campaign, which shows them
         run.error = str(exc)
     run.seconds = round(time.monotonic() - t1, 2)
@@ -153,6 +156,7 @@ def _worker(config: CampaignConfig, subject: str, engine: str, seconds: float, p
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
+    os.environ["TOKFUZZ_TIMEOUT"] = str(config.timeout)  # the per-call limit of backends that keep their own (cmd:)
     with native_stderr_to_log():
         try:
             if engine == "atheris":

@@ -108,6 +108,15 @@ class Hunt:
 
         return fails
 
+    def _unicode_versions(self, v: Verdict) -> dict[str, str]:
+        """The Unicode versions the verdict's backends declare for their own tables."""
+        out = {}
+        for name in v.backends:
+            version = getattr(self.backends[name], "unicode_version", None)
+            if isinstance(version, str):
+                out[name] = version
+        return out
+
     def _attribute(self, v: Verdict, text: str) -> str | None:
         """Signature of a known class whose witness occurs in ``text``, if any."""
         for witness, sig in self._witnesses.get(_verdict_key(v), ()):
@@ -154,7 +163,7 @@ class Hunt:
                 witness = minimize(text, self.fails_like(v), max_calls=MIN_CALLS)
                 shrunk = [w for w in check(Observation(witness, self.backends), (v.property,)) if _verdict_key(w) == key]
                 v = shrunk[0] if shrunk else v
-                sig = signature(v, self.subject, witness, self.backends[self.reference])
+                sig = signature(v, self.subject, witness, self.backends[self.reference], self._unicode_versions(v))
                 known = sig in self.findings or sig in self._known
                 self._streak[key] = self._streak.get(key, 0) + 1 if known else 0
                 if not known:

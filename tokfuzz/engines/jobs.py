@@ -67,6 +67,7 @@ class CampaignConfig:
     corpus: Path | None = None  # where workers append new classes the moment they find them (None: not stored)
     mutator: str = "text"  # atheris: tokfuzz.inputs.mutator ("text") or libFuzzer's own ("bytes")
     timeout: float = DEFAULT_TIMEOUT  # seconds one backend call may take before it is a `timeout` finding
+    assigned_only: bool = False  # generate only code points assigned in Python's unicodedata (unicode_text)
 
     @property
     def engines(self) -> tuple[str, ...]:

@@ -4,7 +4,7 @@
 a time) and watches them about four times a second:
 
 * a hypothesis worker whose current library call has run longer than
-  ``config.timeout`` (its call record, tokfuzz.engines.guard) is killed; a worker that
+  ``config.timeout`` (plus ``HANG_GRACE_S``) (its call record, tokfuzz.engines.guard) is killed; a worker that
   dies (a signal, an exit without a result) is noticed. Either way its last call is a
   ``Crash`` (``timeout``, ``crash:SIGSEGV``, ``crash:exit-N``) that a background thread
   shrinks, signs and stores (tokfuzz.engines.crashes), and the job is started again for
@@ -40,10 +40,13 @@ from tokfuzz.engines.crashes import Crash, settle
 from tokfuzz.engines.guard import read_call
 from tokfuzz.engines.hunt import Finding
 
-__all__ = ["MAX_RESTARTS", "CampaignInterrupted", "supervise"]
+__all__ = ["HANG_GRACE_S", "MAX_RESTARTS", "CampaignInterrupted", "supervise"]
 
 MAX_RESTARTS = 10
 """Most restarts of one job after hangs or crashes."""
+HANG_GRACE_S = 2.0
+"""Seconds past ``--timeout`` before a busy call counts as a hang: a backend that keeps
+its own per-call limit (a ``cmd:`` port) gets the first word, with its process' fate."""
 _POLL_S = 0.25
 _EXIT_GRACE_S = 2.0  # a worker that exited may still be flushing its result
 _STOP_GRACE_S = 3.0
@@ -273,7 +276,7 @@ def _watch(job: _Job, config: CampaignConfig) -> Crash | SubjectRun | None:
         if job.engine != "hypothesis":
             return None  # run_atheris watches its own child
         call = read_call(job.record)
-        if call is None or not call.hung(config.timeout, now):
+        if call is None or not call.hung(config.timeout + HANG_GRACE_S, now):
             return None
         proc.kill()
         proc.join()

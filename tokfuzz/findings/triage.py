@@ -15,7 +15,7 @@ backend pair usually differ in it (an emoji ZWJ split versus a digit-run split).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from fontTools import unicodedata as ft_unicodedata
@@ -23,7 +23,7 @@ from fontTools import unicodedata as ft_unicodedata
 from tokfuzz.backends.base import Backend, backend_memo, reraise_control
 from tokfuzz.oracles import Verdict
 
-__all__ = ["codepoint_class", "held_as_bytes", "shape", "signature"]
+__all__ = ["codepoint_class", "held_as_bytes", "shape", "signature", "unicode_skew"]
 
 _NAMED = {
     " ": "sp",
@@ -130,12 +130,34 @@ def shape(text: str, backend: Backend | None = None, kind: str = "") -> str:
     return " ".join(runs) or "empty"
 
 
-def signature(verdict: Verdict, subject: str, witness: str, reference: Backend | None = None) -> str:
+def unicode_skew(witness: str, versions: Mapping[str, str]) -> str | None:
+    """The shape of a failure caused by Unicode version skew, or None.
+
+    ``versions`` maps the verdict's backends to the Unicode version of their own
+    character tables, where they declare one (a JavaScript port reports Node's ICU
+    version, e.g. ``17.0``). When one differs from the version of Python's
+    ``unicodedata`` (which the shapes are read with; UAX #44) and the witness holds a
+    code point unassigned there (General Category Cn), the failure is that skew: a code
+    point assigned in one table and not in the other is a letter to one regex and
+    nothing to the other. All such failures of a backend pair and property are one
+    class, ``Cn:unicode-<python's>-vs-<theirs>``.
+    """
+    theirs = sorted({v for v in versions.values() if v and v != unicodedata.unidata_version})
+    if not theirs or not any(unicodedata.category(c) == "Cn" for c in witness):
+        return None
+    return f"Cn:unicode-{unicodedata.unidata_version}-vs-{'+'.join(theirs)}"
+
+
+def signature(verdict: Verdict, subject: str, witness: str, reference: Backend | None = None,
+              unicode_versions: Mapping[str, str] | None = None) -> str:
     """Signature of a failure: ``property|subject|backends|kind|shape(witness)``.
 
     ``witness`` should be the minimal failing input (tokfuzz.findings.minimize), so that the
     shape names the cause rather than the noise around it; ``reference`` (the
-    subject's reference backend) lets the shape mark out-of-vocabulary characters.
+    subject's reference backend) lets the shape mark out-of-vocabulary characters;
+    ``unicode_versions`` (backend name -> the Unicode version of its own tables, where
+    declared) turns a Unicode version skew into one class (``unicode_skew``).
     """
+    skew = unicode_skew(witness, unicode_versions or {})
     return "|".join((verdict.property, subject, ",".join(verdict.backends), verdict.kind,
-                     shape(witness, reference, verdict.kind)))
+                     skew or shape(witness, reference, verdict.kind)))

@@ -16,23 +16,35 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tokfuzz.backends.base import Backend, reraise_control
+from tokfuzz.backends.base import NOT_APPLICABLE, Backend, reraise_control
 
-__all__ = ["Observation", "Raised", "Verdict", "describe_text", "raised_verdict", "verdict_of_raise"]
+__all__ = ["NOT_APPLICABLE", "Observation", "Raised", "Verdict", "describe_text", "raised_verdict", "verdict_of_raise"]
 
 
 @dataclass(frozen=True)
 class Raised:
-    """An exception a library raised: its type name and first message line."""
+    """An exception a library raised: its type name and first message line, and the
+    finding kind it stands for when it is not an ordinary exception (``finding_kind``
+    of a backend whose process died, ``crash:SIGSEGV``, or stopped answering,
+    ``timeout``: tokfuzz.backends.cmd)."""
 
     type: str
     message: str
+    finding_kind: str | None = None
+
+    @property
+    def applies(self) -> bool:
+        """False for an input the backend could not be given at all (``finding_kind``
+        ``not-applicable``, a transport limit such as a surrogate pair sent as JSON):
+        no property holds or fails on it."""
+        return self.finding_kind != NOT_APPLICABLE
 
     @classmethod
     def of(cls, exc: BaseException) -> Raised:
         """Summary of ``exc`` (message cut to 200 characters)."""
         first = (str(exc).strip().splitlines() or [""])[0]
-        return cls(type(exc).__name__, first[:200])
+        kind = getattr(exc, "finding_kind", None)
+        return cls(type(exc).__name__, first[:200], kind if isinstance(kind, str) else None)
 
     def to_json(self) -> dict[str, str]:
         """``{"error": "Type: message"}``, the corpus' ``observed`` form."""
@@ -97,9 +109,10 @@ def describe_text(text: str, limit: int = 24) -> str:
 
 
 def verdict_of_raise(prop: str, name: str, step: str, raised: Raised, observed: dict[str, Any]) -> Verdict:
-    """The verdict of kind ``{step}-raises:{Type}`` for a library call that raised."""
+    """The verdict of kind ``{step}-raises:{Type}`` for a library call that raised, or
+    of the exception's ``finding_kind`` (``timeout``, ``crash:…``) where it has one."""
     detail = f"{name}.{step} raised {raised.type}: {raised.message}"
-    return Verdict(prop, (name,), f"{step}-raises:{raised.type}", detail, observed)
+    return Verdict(prop, (name,), raised.finding_kind or f"{step}-raises:{raised.type}", detail, observed)
 
 
 def raised_verdict(prop: str, name: str, step: str, exc: BaseException, ids: list[int]) -> Verdict:

@@ -60,7 +60,7 @@ def roundtrip(obs: Observation, name: str) -> list[Verdict]:
     backend = obs.backends[name]
     ids = obs.ids(name)
     if isinstance(ids, Raised):
-        return [verdict_of_raise("roundtrip", name, "encode", ids, {name: ids.to_json()})]
+        return [verdict_of_raise("roundtrip", name, "encode", ids, {name: ids.to_json()})] if ids.applies else []
     normalize: Callable[[str], str] | None = getattr(backend, "normalize", None)
     try:
         target = replace_surrogates(normalize(obs.text) if normalize else obs.text)

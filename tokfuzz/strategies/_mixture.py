@@ -8,6 +8,8 @@ them and lets the pre-tokenizer find the seams.
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
@@ -66,7 +68,12 @@ to reach length-dependent faults, few enough to keep most inputs short. It still
 the mean draw from ~30 to ~200 code points (a long input is 2000-8000)."""
 
 
-def unicode_text(max_pieces: int = 8) -> SearchStrategy[str]:
+def _assigned(text: str) -> str:
+    """``text`` without the code points unassigned in Python's ``unicodedata`` (Cn)."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cn") if not text.isascii() else text
+
+
+def unicode_text(max_pieces: int = 8, assigned_only: bool = False) -> SearchStrategy[str]:
     """Concatenations of 1..``max_pieces`` pieces drawn from a weighted table.
 
     Pieces, with their weight out of 19: an ASCII word, URL or punctuation (5); one item
@@ -85,6 +92,11 @@ def unicode_text(max_pieces: int = 8) -> SearchStrategy[str]:
 
     Args:
         max_pieces: most pieces per short example, an int >= 1.
+        assigned_only: drop every code point unassigned in Python's ``unicodedata``
+            (General Category Cn, UAX #44; its Unicode version is the oldest table a
+            campaign meets), so that backends built on newer tables (a JavaScript port
+            on Node's ICU) are compared on code points every one of them knows, and
+            their own bugs are not buried under Unicode version skew.
 
     Raises:
         InvalidArgument: ``max_pieces`` is not an int or is < 1.
@@ -95,6 +107,9 @@ def unicode_text(max_pieces: int = 8) -> SearchStrategy[str]:
     """
     if not isinstance(max_pieces, int) or isinstance(max_pieces, bool) or max_pieces < 1:
         raise InvalidArgument(f"max_pieces={max_pieces!r} must be an int >= 1")
+    if not isinstance(assigned_only, bool):
+        raise InvalidArgument(f"assigned_only={assigned_only!r} must be a bool")
     short = st.lists(_PIECE, min_size=1, max_size=max_pieces).map("".join)
     long_slots, all_slots = _LONG_SLOTS
-    return st.sampled_from((short,) * (all_slots - long_slots) + (_LONG,) * long_slots).flatmap(_itself)
+    text = st.sampled_from((short,) * (all_slots - long_slots) + (_LONG,) * long_slots).flatmap(_itself)
+    return text.map(_assigned) if assigned_only else text
