@@ -245,7 +245,7 @@ def supervise(config: CampaignConfig, worker: Callable[..., None],
                         ended(job, None, outcome)
                 _drain(progress, by_label)
                 if on_progress is not None:
-                    on_progress({job.label: job.status() for job in jobs})
+                    on_progress({job.label: job.status() for job in jobs if job.proc is not None})  # started ones
             settler.finish(wait_s=120.0)
     except CampaignInterrupted:
         _stop([job.proc for job in running])
