@@ -93,3 +93,20 @@ fuzz-atheris: $(STAMP)
 	    -max_total_time=$(ATHERIS_SECONDS) -dict=fuzz_targets/tokenizer.dict -print_final_stats=1 2>&1 \
 	    | grep -E '^(Done|stat::(number_of_executed_units|average_exec_per_sec|new_units_added)|INFO: Seed)' || exit 1; \
 	done
+
+# llama.cpp's tokenizer (optional, tokfuzz/backends/llama_cpp.py): builds llama-cpp-python
+# once (about 16 min on 2 cores) into $(LLAMA_CACHE), installs it into the venv and unpacks
+# llama.cpp's vocab-only GGUF files (and their .inp/.out fixtures) from the sdist beside it.
+LLAMA_CPP_VERSION ?= 0.3.36
+LLAMA_CACHE ?= $${TOKFUZZ_CACHE:-$$HOME/.cache/tokfuzz}/llama-cpp
+.PHONY: llama-cpp
+llama-cpp: $(STAMP)
+	mkdir -p $(LLAMA_CACHE)/models
+	ls $(LLAMA_CACHE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF" \
+	  CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip wheel --no-deps llama-cpp-python==$(LLAMA_CPP_VERSION) -w $(LLAMA_CACHE)
+	$(BIN)/pip install --quiet $(LLAMA_CACHE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
+	ls $(LLAMA_CACHE)/models/ggml-vocab-*.gguf >/dev/null 2>&1 || { \
+	  $(BIN)/pip download --quiet --no-deps --no-binary :all: llama-cpp-python==$(LLAMA_CPP_VERSION) -d $(LLAMA_CACHE)/sdist && \
+	  tar -xzf $(LLAMA_CACHE)/sdist/llama_cpp_python-$(LLAMA_CPP_VERSION).tar.gz -C $(LLAMA_CACHE)/models --strip-components=4 \
+	    --wildcards 'llama_cpp_python-$(LLAMA_CPP_VERSION)/vendor/llama.cpp/models/ggml-vocab-*'; }

@@ -385,3 +385,23 @@ def test_invalid_arguments_raise(make: Callable[[], object]) -> None:
 def test_unknown_language_lists_the_valid_ones() -> None:
     with pytest.raises(InvalidArgument, match="c, go, javascript, json, python, rust, shell, sql"):
         code_with_string_literals("Python")
+
+
+def test_assigned_only_draws_no_code_point_unassigned_in_pythons_tables() -> None:
+    import unicodedata
+
+    from hypothesis import given, settings
+
+    from tokfuzz.strategies import unicode_text
+
+    seen_unassigned: list[str] = []
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(unicode_text(assigned_only=True))
+    def check(text: str) -> None:
+        seen_unassigned.extend(c for c in text if unicodedata.category(c) == "Cn")
+
+    check()
+    assert seen_unassigned == []
+    with pytest.raises(InvalidArgument):
+        unicode_text(assigned_only="yes").example()  # type: ignore[arg-type]

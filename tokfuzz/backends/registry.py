@@ -30,6 +30,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "python": ("tokfuzz.backends.plugin", "package.module:attr"),
     "cmd": ("tokfuzz.backends.cmd", "COMMAND LINE of a process speaking tokfuzz-cmd/1 (README: The cmd: protocol)"),
     "js": ("tokfuzz.backends.js", "PORT:ARG, a JavaScript port from npm (tokfuzz.backends.js.PORTS)"),
+    "llama-cpp": ("tokfuzz.backends.llama_cpp", "FAMILY | llama3 | path/x.gguf: llama.cpp's tokenizer (optional: make llama-cpp)"),
 }
 
 

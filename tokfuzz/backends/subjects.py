@@ -14,7 +14,7 @@ from tokfuzz.backends.registry import load_backend
 from tokfuzz.backends.models import library_version
 from tokfuzz.backends.user_subjects import user_subjects
 
-__all__ = ["CUSTOM", "DISTRIBUTIONS", "KIND_NAMES", "SUBJECTS", "Subject", "backend_names", "load_subject"]
+__all__ = ["CUSTOM", "DISTRIBUTIONS", "KIND_NAMES", "OPTIONAL_KINDS", "SUBJECTS", "Subject", "backend_names", "load_subject"]
 
 #: name of the subject made only of user-given backend specs
 CUSTOM = "custom"
@@ -52,7 +52,7 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
     # claude: tiktoken on the npm package's claude.json, hf on the anthropic SDK's tokenizer.json
     # (gigatoken cannot load it: NFKC normalizer; README, Subjects)
     "claude": ("tiktoken", "hf", "tokie", "kitoken", "anthropic-tokenizer", "js:anthropic-tokenizer-js", "js:tokenizers-js"),
-    "llama3": ("llama", "hf", "tokie", *_PY_PORTS, "js:llama3-tokenizer-js", "js:tokenizers-js"),
+    "llama3": ("llama", "hf", "tokie", *_PY_PORTS, "js:llama3-tokenizer-js", "js:tokenizers-js", "llama-cpp"),
     "llama4": ("llama", "hf", "tokie", *_PY_PORTS, "js:tokenizers-js"),
 }
 
@@ -60,8 +60,11 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
 KIND_NAMES: dict[str, str] = {
     "tiktoken": "tiktoken", "hf": "hf", "spm": "spm", "bpe-openai": "bpe-openai", "tokie": "tokie",
     "mistral": "mistral-common", "llama": "llama-models", "kitoken": "kitoken", "gigatoken": "gigatoken",
-    "rs-bpe": "rs-bpe", "anthropic-tokenizer": "anthropic-tokenizer",
+    "rs-bpe": "rs-bpe", "anthropic-tokenizer": "anthropic-tokenizer", "llama-cpp": "llama-cpp",
 }
+
+#: kinds whose library is built on request (``make llama-cpp``): absent is normal, not a failure
+OPTIONAL_KINDS: tuple[str, ...] = ("llama-cpp",)
 
 
 def backend_names(name: str) -> tuple[str, ...]:

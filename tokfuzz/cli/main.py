@@ -53,6 +53,8 @@ def _parser(project: ProjectConfig | None = None) -> argparse.ArgumentParser:
     f.add_argument("--timeout", metavar="S", help="seconds one backend call may take before the input is a `timeout` "
                    f"finding (default {DEFAULT_TIMEOUT:g})")
     f.add_argument("--allow-missing", action="store_true", help="a --backend that does not load is a warning, not an error")
+    f.add_argument("--assigned-only", action="store_true", help="generate only code points assigned in Python's "
+                   "unicodedata, the oldest Unicode table here, so ports on newer tables are compared without version skew")
     r = sub.add_parser("replay", help="replay the regression corpus")
     r.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     r.add_argument("--subject", action="append", default=[])
@@ -128,7 +130,8 @@ def _fuzz(args: argparse.Namespace, console: Console) -> int:
     check_project_subjects(args.project, subjects, args.backend, allow_missing=args.allow_missing,
                            warn=lambda line: _warn(console, line))
     config = CampaignConfig(subjects, args.seconds, tuple(args.property) or PROPERTIES, tuple(args.backend),
-                            args.engine, args.seed, args.workers, known, corpus=args.corpus, timeout=args.timeout)
+                            args.engine, args.seed, args.workers, known, corpus=args.corpus, timeout=args.timeout,
+                            assigned_only=args.assigned_only)
     console.print(f"tokfuzz fuzz: {len(subjects)} subject(s), {args.seconds:g} s, "
                   f"{min(config.workers, len(config.jobs()))} worker(s), engine {args.engine}")
     from tokfuzz.cli.progress import CampaignProgress
