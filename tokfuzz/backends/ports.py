@@ -6,6 +6,7 @@ and the OpenAI ranks as a plain ``.tiktoken`` file for ports that load one by pa
 from __future__ import annotations
 
 import gzip
+from abc import ABC, abstractmethod
 import hashlib
 import os
 import tempfile
@@ -43,7 +44,7 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-class BytesPort:
+class BytesPort(ABC):
     """Base of a port whose library decodes ids to bytes: subclasses define
     ``decode_bytes``. With ``raw_bytes`` (the library's decode adds no post-processing to
     a token's bytes), ``token_bytes`` is ``decode_bytes([id])``, memoized per id (the
@@ -57,9 +58,9 @@ class BytesPort:
         if raw_bytes:
             self.token_bytes = self._token_bytes
 
+    @abstractmethod
     def decode_bytes(self, ids: Sequence[int]) -> bytes:
-        """Raw bytes of ``ids``."""
-        raise NotImplementedError
+        """Raw bytes of ``ids`` (each port calls its library's own byte decode)."""
 
     def _token_bytes(self, token: int) -> bytes:
         """Bytes of one token."""

@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tokfuzz.engines.campaign import SubjectRun
-from tokfuzz.engines.hunt import Finding
+from tokfuzz.engines.jobs import SubjectRun, merge_findings
 from tokfuzz.findings.corpus import Case
 from tokfuzz.oracles import describe_text
 
-__all__ = ["merge_findings", "print_stored", "print_summary", "report_json"]
-
-
-def merge_findings(runs: Sequence[SubjectRun]) -> list[Finding]:
-    """One finding per (subject, signature) over all runs (engines): the first found
-    keeps its witness, counts add up, ``first_found_s`` is the earliest and ``new``
-    holds if any engine found the class new."""
-    merged: dict[tuple[str, str], Finding] = {}
-    for r in runs:
-        for f in r.findings:
-            key = (f.subject, f.signature)
-            if key not in merged:
-                merged[key] = replace(f)
-                continue
-            m = merged[key]
-            m.count += f.count
-            m.new = m.new or f.new
-            if f.first_found_s < m.first_found_s:
-                m.first_found_s, m.found_by = f.first_found_s, f.found_by
-    return list(merged.values())
+__all__ = ["print_stored", "print_summary", "report_json"]
 
 
 def print_summary(console: Console, runs: Sequence[SubjectRun], stored: Sequence[Case]) -> None:
@@ -50,7 +29,7 @@ def print_summary(console: Console, runs: Sequence[SubjectRun], stored: Sequence
         subjects.add_row(r.label, ", ".join(r.versions), f"{r.load_seconds:.1f}", f"{r.inputs:,}", f"{r.rate:,.0f}",
                          str(len(r.findings)), str(sum(f.new for f in r.findings)))
     console.print(subjects)
-    merged = merge_findings(runs)
+    merged = merge_findings(f for r in runs for f in r.findings)
     counts = {(f.subject, f.signature): f.count for f in merged}
     _print_cases(console, stored, counts)
     on_disk = {(c.subject, c.signature) for c in stored}
@@ -102,7 +81,7 @@ def report_json(runs: Sequence[SubjectRun], seconds: float) -> dict[str, Any]:
         "findings": [
             {"signature": f.signature, "property": f.property, "subject": f.subject, "backends": list(f.backends),
              "input": f.input, "first_found_s": f.first_found_s, "count": f.count, "new": f.new, "found_by": f.found_by}
-            for f in merge_findings(runs)
+            for f in merge_findings(f for r in runs for f in r.findings)
         ],
         "subject_runs": [
             {"subject": r.subject, "engine": r.engine, "inputs": r.inputs, "seconds": r.seconds, "inputs_per_s": round(r.rate, 1),

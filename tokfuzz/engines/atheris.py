@@ -20,7 +20,6 @@ from typing import Any
 __all__ = ["run_atheris"]
 
 _MAX_RESTARTS = 10
-_HANG_GRACE_S = 2.0  # as tokfuzz.engines.supervise.HANG_GRACE_S: a cmd: port's own limit speaks first
 _OWN_SIGNALS = ("-handle_segv=0", "-handle_bus=0", "-handle_abrt=0", "-handle_ill=0", "-handle_fpe=0")
 """libFuzzer leaves deadly signals to the process, so a crash shows as the signal itself."""
 
@@ -64,7 +63,7 @@ def run_atheris(
     (at most ten times), skipping those texts. The child dies with this process.
     """
     from tokfuzz.backends.isolated import crash_kind, preexec_die_with_parent
-    from tokfuzz.engines.guard import read_call
+    from tokfuzz.engines.guard import HANG_GRACE_S, read_call
     from tokfuzz.inputs.seed_files import write_dict, write_dir
 
     queue_dir, seed_dir = work_dir / "queue", work_dir / "seeds"
@@ -104,7 +103,7 @@ def run_atheris(
             limit = time.monotonic() + left + 600
             while child.poll() is None:
                 call = read_call(record)
-                if time.monotonic() > limit or (call is not None and call.hung(timeout + _HANG_GRACE_S)):
+                if time.monotonic() > limit or (call is not None and call.hung(timeout + HANG_GRACE_S)):
                     killed = True
                     child.kill()
                     child.wait()

@@ -33,7 +33,7 @@ from tokfuzz.findings.minimize import minimize
 from tokfuzz.findings.triage import signature
 from tokfuzz.oracles import PROPERTY_OF_CALL, Verdict, describe_text
 
-__all__ = ["Crash", "settle", "versions_of"]
+__all__ = ["Crash", "settle", "store", "versions_of"]
 
 MAX_CALLS = 48
 """Minimizer budget for a hang or crash (candidates run in a child process)."""
@@ -113,8 +113,18 @@ def settle(
     verdict = Verdict(crash.property, (crash.backend,), crash.kind, detail)
     finding = _finding(crash, signature(verdict, crash.subject, witness), witness, detail, new=True)
     if corpus is not None:
-        Corpus(corpus).add([finding.to_case({crash.backend: versions_of(crash.backend)})], one_per_signature=True)
+        store(finding, corpus)
     return finding
+
+
+def store(finding: Finding, corpus: Path) -> None:
+    """Append ``finding`` (a hang or crash class) to ``corpus``, one case per class.
+
+    Raises:
+        CorpusError, OSError: the corpus cannot be read or written.
+    """
+    backend = finding.backends[0]
+    Corpus(corpus).add([finding.to_case({backend: versions_of(backend)})], one_per_signature=True)
 
 
 def _finding(crash: Crash, sig: str, witness: str, detail: str, *, new: bool) -> Finding:

@@ -31,7 +31,11 @@ from typing import Any
 
 from tokfuzz.backends.base import Backend
 
-__all__ = ["CallRecord", "CallState", "GuardedBackend", "guard_backends", "read_call"]
+__all__ = ["HANG_GRACE_S", "CallRecord", "CallState", "GuardedBackend", "guard_backends", "read_call"]
+
+HANG_GRACE_S = 2.0
+"""Seconds past the time limit before a busy call counts as a hang: a backend that keeps
+its own per-call limit (a ``cmd:`` port) gets the first word, with its process' fate."""
 
 _HEADER = struct.Struct("<BxxxdII64s24s")  # busy, started (monotonic s), sequence, text length, backend, call
 _STAMP = struct.Struct("<BxxxdI")  # the part written on every call

@@ -6,7 +6,7 @@ picks up, and how the runs of a job's restarts merge. Shared by the worker bodie
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tokfuzz.backends.isolated import DEFAULT_TIMEOUT
@@ -16,7 +16,7 @@ from tokfuzz.findings.corpus import Case
 from tokfuzz.oracles import PROPERTIES
 
 __all__ = ["DEFAULT_TIMEOUT", "ENGINES", "CampaignConfig", "ProgressStatus", "Resume", "SubjectRun", "job_seconds",
-           "merged_run", "new_cases"]
+           "merge_findings", "merged_run", "new_cases"]
 
 ENGINES: tuple[str, ...] = ("hypothesis", "atheris")
 
@@ -112,7 +112,6 @@ def merged_run(runs: Sequence[SubjectRun], extra: Iterable[Finding] = (), inputs
     crashes); findings merge per signature, counts added."""
     first = runs[0]
     out = SubjectRun(first.subject, first.engine)
-    merged: dict[str, Finding] = {}
     for r in runs:
         out.inputs += r.inputs
         out.seconds = round(out.seconds + r.seconds, 2)
@@ -120,13 +119,26 @@ def merged_run(runs: Sequence[SubjectRun], extra: Iterable[Finding] = (), inputs
         out.versions = out.versions or r.versions
         out.unavailable = {**r.unavailable, **out.unavailable}
         out.crashes.extend(r.crashes)
-    for f in [f for r in runs for f in r.findings] + list(extra):
-        if f.signature in merged:
-            merged[f.signature].count += f.count
-        else:
-            merged[f.signature] = f
-    out.findings = list(merged.values())
+    out.findings = merge_findings([*(f for r in runs for f in r.findings), *extra])
     out.error = runs[-1].error
     out.inputs = out.inputs if inputs is None else inputs
     out.seconds = out.seconds if seconds is None else round(seconds, 2)
     return out
+
+
+def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per (subject, signature) (over engines, or a job's restarts): the
+    first keeps its witness, counts add up, ``first_found_s`` is the earliest and
+    ``new`` holds if any found the class new. The inputs are not changed."""
+    merged: dict[tuple[str, str], Finding] = {}
+    for f in findings:
+        key = (f.subject, f.signature)
+        if key not in merged:
+            merged[key] = replace(f)
+            continue
+        m = merged[key]
+        m.count += f.count
+        m.new = m.new or f.new
+        if f.first_found_s < m.first_found_s:
+            m.first_found_s, m.found_by = f.first_found_s, f.found_by
+    return list(merged.values())

@@ -4,7 +4,7 @@
 a time) and watches them about four times a second:
 
 * a hypothesis worker whose current library call has run longer than
-  ``config.timeout`` (plus ``HANG_GRACE_S``) (its call record, tokfuzz.engines.guard) is killed; a worker that
+  ``config.timeout`` plus ``HANG_GRACE_S`` (its call record, tokfuzz.engines.guard) is killed; a worker that
   dies (a signal, an exit without a result) is noticed. Either way its last call is a
   ``Crash`` (``timeout``, ``crash:SIGSEGV``, ``crash:exit-N``) that a background thread
   shrinks, signs and stores (tokfuzz.engines.crashes), and the job is started again for
@@ -36,17 +36,14 @@ from typing import Any
 
 from tokfuzz.backends.isolated import crash_kind
 from tokfuzz.engines.jobs import CampaignConfig, ProgressStatus, Resume, SubjectRun, job_seconds, merged_run
-from tokfuzz.engines.crashes import Crash, settle
-from tokfuzz.engines.guard import read_call
+from tokfuzz.engines.crashes import Crash, settle, store
+from tokfuzz.engines.guard import HANG_GRACE_S, read_call
 from tokfuzz.engines.hunt import Finding
 
-__all__ = ["HANG_GRACE_S", "MAX_RESTARTS", "CampaignInterrupted", "supervise"]
+__all__ = ["MAX_RESTARTS", "CampaignInterrupted", "supervise"]
 
 MAX_RESTARTS = 10
 """Most restarts of one job after hangs or crashes."""
-HANG_GRACE_S = 2.0
-"""Seconds past ``--timeout`` before a busy call counts as a hang: a backend that keeps
-its own per-call limit (a ``cmd:`` port) gets the first word, with its process' fate."""
 _POLL_S = 0.25
 _EXIT_GRACE_S = 2.0  # a worker that exited may still be flushing its result
 _STOP_GRACE_S = 3.0
@@ -132,13 +129,11 @@ class _Settler:
                 del self._pending[key]
 
     def _store(self, finding: Finding, job: _Job) -> None:
-        from tokfuzz.engines.crashes import versions_of
-        from tokfuzz.findings.corpus import Corpus
-
+        """Store a settled class (under the lock: an abandoned shrink never stores after
+        its raw witness was) and count it in its job."""
         finding.new = finding.signature not in self.config.known.get(finding.subject, {})
         if finding.new and self.config.corpus is not None:
-            case = finding.to_case({finding.backends[0]: versions_of(finding.backends[0])})
-            Corpus(self.config.corpus).add([case], one_per_signature=True)
+            store(finding, self.config.corpus)
         self.known.setdefault(finding.subject, {}).setdefault(finding.signature, finding.input)
         job.crash_findings.append(finding)
 

@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from tokfuzz.backends.base import Backend, ConfigError
 from tokfuzz.findings.corpus import Case, now_iso
