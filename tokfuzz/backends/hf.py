@@ -40,6 +40,9 @@ def _byte_decoder() -> dict[str, int]:
 class HFBackend:
     """A ``tokenizers.Tokenizer`` behind the Backend protocol (DESIGN §2)."""
 
+    stream_label = "DecodeStream"
+    """The label of ``decode_stream``'s detokenizer in streaming_decode verdicts."""
+
     def __init__(self, tokenizer: Any, config: dict[str, Any], name: str = "hf") -> None:
         self.name = name
         self._tok = tokenizer
@@ -48,6 +51,12 @@ class HFBackend:
         self._byte_level = "ByteLevel" in json.dumps(config.get("decoder"))
         self._added = {t["id"]: t["content"] for t in config.get("added_tokens", [])}
         self.special_strings: tuple[str, ...] = tuple(self._added.values())
+        #: added tokens flagged ``special`` (``Tokenizer.get_added_tokens_decoder``)
+        self.special_tokens: dict[str, int] = {
+            t.content: i for i, t in sorted(tokenizer.get_added_tokens_decoder().items()) if t.special
+        }
+        #: a ``Tokenizer`` is ``Send + Sync`` in Rust; ``encode_batch`` runs it on a rayon pool
+        self.thread_safe = True
         self._bytes_cache: dict[int, bytes] = {}
         split = _split_pattern(config.get("pre_tokenizer"))
         if split is not None and self._byte_level:
@@ -69,6 +78,11 @@ class HFBackend:
     def decode(self, ids: Sequence[int]) -> str:
         """``Tokenizer.decode`` with the library's defaults."""
         return self._tok.decode(list(ids))
+
+    def decode_stream(self) -> _DecodeStream:
+        """A fresh ``tokenizers.decoders.DecodeStream()`` (its defaults: special tokens
+        are not skipped) behind the StreamDecoder protocol."""
+        return _DecodeStream(self._tok)
 
     def _normalize(self, text: str) -> str:
         return self._tok.normalizer.normalize_str(text)
@@ -120,6 +134,30 @@ class HFBackend:
         if not text:
             return []
         return [text[a:b] for _, (a, b) in self._tok.pre_tokenizer.pre_tokenize_str(text)]
+
+
+class _DecodeStream:
+    """``tokenizers.decoders.DecodeStream`` as a StreamDecoder (tokfuzz.backends.detokenizers):
+    ``step`` is ``DecodeStream.step(tokenizer, id)`` with None as ""; the library has no
+    flush, so ``flush`` is "" (what the stream holds at the end is never returned).
+    ``step`` raises what the library raises (``Exception("Invalid prefix …")``, a pyo3
+    ``PanicException``)."""
+
+    label = "DecodeStream"
+
+    def __init__(self, tokenizer: Any) -> None:
+        from tokenizers.decoders import DecodeStream
+
+        self._tok = tokenizer
+        self._stream = DecodeStream()
+
+    def step(self, token_id: int) -> str:
+        """The chunk ``DecodeStream.step`` returns, "" for None."""
+        return self._stream.step(self._tok, token_id) or ""
+
+    def flush(self) -> str:
+        """Always "": DecodeStream has no flush."""
+        return ""
 
 
 def _split_pattern(pre_tokenizer: dict[str, Any] | None) -> str | None:

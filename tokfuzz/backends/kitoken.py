@@ -52,6 +52,11 @@ class KitokenBackend(BytesPort):
         if forms and len(forms) == len(steps):  # only Unicode normal forms: the round-trip target is known
             self._forms = forms
             self.normalize = self._normalize
+        #: ``definition()["specials"]`` of kind ``Control`` (kitoken's own special-token table)
+        self.special_tokens: dict[str, int] = {
+            bytes(s["bytes"]).decode("utf-8", "replace"): int(s["id"])
+            for s in tokenizer.definition().get("specials", []) if s.get("kind") == "Control"
+        }
 
     def _normalize(self, text: str) -> str:
         """The Unicode normal forms kitoken's config says it applies (claude: NFKC)."""

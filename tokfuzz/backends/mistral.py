@@ -26,6 +26,8 @@ class MistralCommonBackend:
         self.vocab_size: int = tokenizer.n_words
         self.version = models.library_version("mistral-common")
         self._bytes_cache: dict[int, bytes] = {}
+        #: ``special_ids``, each with its piece (``id_to_piece``)
+        self.special_tokens: dict[str, int] = {tokenizer.id_to_piece(i): i for i in sorted(tokenizer.special_ids)}
         if hasattr(tokenizer, "id_to_byte_piece"):  # tekken; SentencePiece pieces have no byte view here
             self.token_bytes = self._token_bytes
 

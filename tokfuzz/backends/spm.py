@@ -29,6 +29,12 @@ class SentencePieceBackend:
         self.vocab_size: int = processor.get_piece_size()
         self.version = models.library_version("sentencepiece")
         self._dummy_prefix = processor.normalize("a").startswith(_METASPACE)
+        #: control pieces (``IsControl``: ``<s>``, ``</s>``, ``[INST]``…) and the unknown piece
+        self.special_tokens: dict[str, int] = {
+            processor.id_to_piece(i): i for i in range(self.vocab_size) if processor.IsControl(i) or processor.IsUnknown(i)
+        }
+        #: ``encode(list, num_threads=…)`` runs one processor from a thread pool
+        self.thread_safe = True
 
     def encode(self, text: str) -> list[int]:
         """Ids of ``text``."""

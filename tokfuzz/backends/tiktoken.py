@@ -30,6 +30,10 @@ class TiktokenBackend:
         self.vocab_size: int = encoding.n_vocab
         self.pattern: str = encoding._pat_str  # the pattern the model declares
         self.version = models.library_version("tiktoken")
+        #: ``Encoding.special_tokens_set``, each with ``encode_single_token``'s id
+        self.special_tokens: dict[str, int] = {s: encoding.encode_single_token(s) for s in sorted(encoding.special_tokens_set)}
+        #: tiktoken's own ``encode_batch`` calls ``encode`` from a ThreadPoolExecutor on one Encoding
+        self.thread_safe = True
 
     def encode(self, text: str) -> list[int]:
         """Ids of ``text`` via ``Encoding.encode`` (raises on special-token text)."""

@@ -27,6 +27,8 @@ class TokieBackend:
         self.vocab_size: int = tokenizer.vocab_size
         self.version = models.library_version("tokie")
         self._bytes_cache: dict[int, bytes] = {}
+        #: ``encode_batch`` runs one Tokenizer from Rust threads (tokie has no special-token table API)
+        self.thread_safe = True
         if byte_level:  # tokie's decode_bytes gives raw vocab bytes ("▁", not " ") otherwise
             self.token_bytes = self._token_bytes
 

@@ -205,7 +205,12 @@ def main(argv: Sequence[str], properties: Sequence[str] | None = None, surrogate
         _die(f"cannot load subject: {type(exc).__name__}: {exc}")
     target.write_state()
     # atheris.Setup rebinds atheris.Mutate to libFuzzer's: look it up at call time
-    mutator = TextMutator(surrogates, lambda data, max_size: atheris.Mutate(data, max_size))
+    from tokfuzz.oracles.observation import subject_special_strings
+    from tokfuzz.strategies import near_misses
+
+    own = subject_special_strings(target.hunt.backends)[:64]  # the subject's own control tokens and near misses
+    pieces = [s for token in own for s in (token, *near_misses(token))]
+    mutator = TextMutator(surrogates, lambda data, max_size: atheris.Mutate(data, max_size), pieces)
     hooks: dict[str, Any] = {} if config.mutator == "bytes" else {"custom_mutator": mutator, "custom_crossover": mutator.cross}
     atheris.Setup(_with_defaults(argv), target.test_one_input, **hooks)
     atheris.Fuzz()

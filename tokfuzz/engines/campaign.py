@@ -55,6 +55,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     hypothesis' inputs for ``seconds``, storing each new class at once; return what was found."""
     from tokfuzz.engines.hypothesis import run_hypothesis
     from tokfuzz.inputs.seeds import seed_inputs
+    from tokfuzz.oracles.observation import subject_special_strings
     from tokfuzz.strategies import unicode_text
 
     run = SubjectRun(subject)
@@ -102,7 +103,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
                 seeds_done = index + 1
         found_by = "hypothesis:unicode_text"
         seed = None if config.seed is None else config.seed + 1000 * resume.restarts
-        strategy = unicode_text(assigned_only=config.assigned_only)
+        strategy = unicode_text(assigned_only=config.assigned_only, special_tokens=subject_special_strings(loaded.backends))
         run_hypothesis(on_input, deadline=t1 + seconds, seed=seed, strategy=strategy)
     except _StoreFailed as exc:  # stop: the findings go back to the campaign, which shows them
         run.error = str(exc)

@@ -19,6 +19,7 @@ from tokfuzz.backends.base import Backend, BackendUnavailable
 from tokfuzz.backends.isolated import DEFAULT_TIMEOUT, Isolated
 from tokfuzz.findings.corpus import Case
 from tokfuzz.oracles import Observation, Verdict, check
+from tokfuzz.oracles.observation import subject_special_tokens
 from tokfuzz.backends.subjects import Subject, load_subject
 
 __all__ = ["ReplayResult", "replay_case", "replay_cases"]
@@ -55,7 +56,7 @@ def replay_case(case: Case, backends: Mapping[str, Backend], *, extra_specs: Seq
     names = [n for n in backends if n in case.backends]
     if case.property == "cross_backend":
         names = [next(iter(backends)), *(n for n in names if n != next(iter(backends)))]
-    obs = Observation(case.input, {n: backends[n] for n in names})
+    obs = Observation(case.input, {n: backends[n] for n in names}, subject_special_tokens(backends))
     kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else None
     verdicts = tuple(
         v for v in check(obs, (case.property,)) if v.backends == tuple(case.backends) and (kind is None or v.kind == kind)

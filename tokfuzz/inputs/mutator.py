@@ -131,11 +131,15 @@ class TextMutator:
     ``surrogates``: the target accepts lone surrogates, so one mutation may insert one.
     ``byte_mutate(data, max_size) -> bytes``: libFuzzer's own mutator
     (``atheris.Mutate``), used as one operation among the others; None disables it.
+    ``pieces``: more strings for the insert operation to draw from, as one more pool
+    (the subject's own special-token strings and their near misses).
     """
 
-    def __init__(self, surrogates: bool = False, byte_mutate: Callable[[bytes, int], bytes] | None = None) -> None:
+    def __init__(self, surrogates: bool = False, byte_mutate: Callable[[bytes, int], bytes] | None = None,
+                 pieces: Sequence[str] = ()) -> None:
         self.surrogates = surrogates
         self.byte_mutate = byte_mutate
+        self.pieces = tuple(pieces)
         self.operations: tuple[Mutation, ...] = tuple(
             op for op in OPERATIONS if surrogates or op is not _lone_surrogate
         )
@@ -190,20 +194,20 @@ def _span(clusters: Sequence[str], rng: random.Random, longest: int = 8) -> tupl
     return start, min(len(clusters), start + rng.randint(1, longest))
 
 
-def _piece(rng: random.Random) -> str:
+def _piece(rng: random.Random, extra: tuple[str, ...] = ()) -> str:
     """One inserted item: an emoji, a letter, odd whitespace, a digit, an invisible, a
-    special-token look-alike or a word."""
+    special-token look-alike, a word, or one of ``extra`` (one more pool when given)."""
     pool = rng.choice((
         RGI_SINGLES, RGI_ZWJ_SEQUENCES, RGI_MODIFIER_SEQUENCES, RGI_FLAGS, RGI_TAG_SEQUENCES, _LETTERS,
         UNICODE_SPACES, NEAR_SPACES, OTHER_NUMERIC, INVISIBLES, BIDI_CONTROLS, SPECIAL_TOKEN_LOOKALIKES, _WORDS,
-        tuple(digits[rng.randrange(10)] for digits in DIGIT_SETS),
+        tuple(digits[rng.randrange(10)] for digits in DIGIT_SETS), *((extra,) if extra else ()),
     ))
     return rng.choice(pool)
 
 
 def _insert(m: TextMutator, c: list[str], rng: random.Random) -> list[str]:
     i = _at(c, rng)
-    return c[:i] + graphemes(_piece(rng)) + c[i:]
+    return c[:i] + graphemes(_piece(rng, m.pieces)) + c[i:]
 
 
 def _delete(m: TextMutator, c: list[str], rng: random.Random) -> list[str]:

@@ -12,13 +12,17 @@ all oracles, so checking three properties costs one encode per backend.
 from __future__ import annotations
 
 import builtins
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from tokfuzz.backends.base import NOT_APPLICABLE, Backend, reraise_control
 
-__all__ = ["NOT_APPLICABLE", "Observation", "Raised", "Verdict", "describe_text", "raised_verdict", "verdict_of_raise"]
+__all__ = [
+    "NOT_APPLICABLE", "Observation", "Raised", "Verdict", "describe_text", "raised_verdict", "subject_special_strings",
+    "subject_special_tokens", "verdict_of_raise",
+]
 
 
 @dataclass(frozen=True)
@@ -80,25 +84,61 @@ class Verdict:
 class Observation:
     """Lazily computed encodings of one input by several backends (each at most once)."""
 
-    def __init__(self, text: str, backends: Mapping[str, Backend]) -> None:
+    def __init__(self, text: str, backends: Mapping[str, Backend], specials: Mapping[str, int] | None = None) -> None:
         self.text = text
         self.backends = backends
+        self.specials: Mapping[str, int] = subject_special_tokens(backends) if specials is None else specials
+        """The subject's special-token table (``subject_special_tokens`` of all its
+        backends): what the special_tokens property holds a backend without its own
+        ``special_tokens`` to. Pass it when ``backends`` is a subset of the subject's."""
         self._ids: dict[str, list[int] | Raised] = {}
+        self.seconds: dict[str, float] = {}
+        """Wall-clock seconds (``time.perf_counter``) each backend's encode of the input took."""
 
     def ids(self, name: str) -> list[int] | Raised:
         """Ids of the input by backend ``name``, or the exception it raised."""
         if name not in self._ids:
+            started = time.perf_counter()
             try:
                 self._ids[name] = list(self.backends[name].encode(self.text))
             except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
                 reraise_control(exc)
                 self._ids[name] = Raised.of(exc)
+            self.seconds[name] = time.perf_counter() - started
         return self._ids[name]
 
     def observed(self, name: str) -> list[int] | dict[str, str]:
         """JSON form of ``ids(name)``."""
         got = self.ids(name)
         return got.to_json() if isinstance(got, Raised) else got
+
+
+def subject_special_tokens(backends: Mapping[str, Backend]) -> Mapping[str, int]:
+    """The special-token table of a subject: ``special_tokens`` (string -> id) of the
+    first of ``backends`` that declares one (the reference, where it does), else ``{}``.
+
+    One backend's table and not a union: backends disagree on ids (transformers'
+    conversion of cl100k_base numbers ``<|endoftext|>`` 100256, tiktoken 100257) and
+    some carry another model's table (kitoken on Llama 3's file holds cl100k_base's),
+    so a union would mark ordinary ids of the model as special.
+    """
+    for backend in backends.values():
+        table = getattr(backend, "special_tokens", None)
+        if isinstance(table, Mapping) and table:
+            return table
+    return {}
+
+
+def subject_special_strings(backends: Mapping[str, Backend]) -> tuple[str, ...]:
+    """Every special-token string any of ``backends`` declares, each once: the
+    reference's (first declaring backend's) in id order, then the others' in theirs.
+    What the generators learn to spell (``unicode_text(special_tokens=…)``)."""
+    out: dict[str, None] = {}
+    for backend in backends.values():
+        table = getattr(backend, "special_tokens", None)
+        if isinstance(table, Mapping):
+            out.update((s, None) for s, _ in sorted(table.items(), key=lambda kv: kv[1]) if isinstance(s, str) and s)
+    return tuple(out)
 
 
 def describe_text(text: str, limit: int = 24) -> str:

@@ -9,6 +9,7 @@ from tokfuzz.strategies._emoji import emoji_sequences
 from tokfuzz.strategies._long import long_inputs
 from tokfuzz.strategies._mixture import SPECIAL_TOKEN_LOOKALIKES, unicode_text
 from tokfuzz.strategies._scripts import mixed_script_identifiers
+from tokfuzz.strategies._special import near_misses, special_token_lookalikes
 from tokfuzz.strategies._stdlib import STDLIB_MODULES
 from tokfuzz.strategies._whitespace import whitespace_runs
 
@@ -20,6 +21,8 @@ __all__ = [
     "emoji_sequences",
     "long_inputs",
     "mixed_script_identifiers",
+    "near_misses",
+    "special_token_lookalikes",
     "unicode_text",
     "whitespace_runs",
 ]

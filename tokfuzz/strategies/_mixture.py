@@ -9,6 +9,7 @@ them and lets the pre-tokenizer find the seams.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -18,6 +19,7 @@ from tokfuzz.strategies._code import CODE_LINE
 from tokfuzz.strategies._emoji import EMOJI_ITEM
 from tokfuzz.strategies._long import long_inputs
 from tokfuzz.strategies._scripts import mixed_script_identifiers
+from tokfuzz.strategies._special import special_token_lookalikes
 from tokfuzz.strategies._whitespace import NUMBER, WHITESPACE_RUN
 
 __all__ = ["SPECIAL_TOKEN_LOOKALIKES", "unicode_text"]
@@ -59,7 +61,16 @@ def _itself(strategy: SearchStrategy[str]) -> SearchStrategy[str]:
     return strategy
 
 
-_PIECE = st.sampled_from(tuple(piece for weight, piece in _PIECES for _ in range(weight))).flatmap(_itself)
+def _piece_table(pieces: Sequence[tuple[int, SearchStrategy[str]]]) -> SearchStrategy[str]:
+    return st.sampled_from(tuple(piece for weight, piece in pieces for _ in range(weight))).flatmap(_itself)
+
+
+_PIECE = _piece_table(_PIECES)
+_SPECIAL_WEIGHT = 2
+"""Slots (of 21) for a subject's own special-token strings and near misses, when given."""
+_SPECIAL_SAMPLE = 64
+"""Most special-token strings a table draws from: tekken declares 1,000 (``<SPECIAL_n>``),
+llama3 256 reserved ones; the first 64 hold every named one and a few reserved."""
 
 _LONG = long_inputs()
 _LONG_SLOTS = 1, 32
@@ -73,7 +84,7 @@ def _assigned(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cn") if not text.isascii() else text
 
 
-def unicode_text(max_pieces: int = 8, assigned_only: bool = False) -> SearchStrategy[str]:
+def unicode_text(max_pieces: int = 8, assigned_only: bool = False, special_tokens: Sequence[str] = ()) -> SearchStrategy[str]:
     """Concatenations of 1..``max_pieces`` pieces drawn from a weighted table.
 
     Pieces, with their weight out of 19: an ASCII word, URL or punctuation (5); one item
@@ -97,9 +108,14 @@ def unicode_text(max_pieces: int = 8, assigned_only: bool = False) -> SearchStra
             campaign meets), so that backends built on newer tables (a JavaScript port
             on Node's ICU) are compared on code points every one of them knows, and
             their own bugs are not buried under Unicode version skew.
+        special_tokens: a model's own special-token strings (``Backend.special_tokens``
+            keys): when given, 2 more slots (of 21) draw one of the first 64 of them or a
+            near miss (``special_token_lookalikes``), so that injection of that model's
+            control tokens (the special_tokens property) is reachable.
 
     Raises:
-        InvalidArgument: ``max_pieces`` is not an int or is < 1.
+        InvalidArgument: ``max_pieces`` is not an int or is < 1, or ``special_tokens``
+            holds an empty or non-``str`` item.
 
     Shrinking: toward a short example (the long kind is the last slot of the table), a
     single piece, and that piece toward the simplest entry of the table (the ASCII word
@@ -109,7 +125,11 @@ def unicode_text(max_pieces: int = 8, assigned_only: bool = False) -> SearchStra
         raise InvalidArgument(f"max_pieces={max_pieces!r} must be an int >= 1")
     if not isinstance(assigned_only, bool):
         raise InvalidArgument(f"assigned_only={assigned_only!r} must be a bool")
-    short = st.lists(_PIECE, min_size=1, max_size=max_pieces).map("".join)
+    piece = _PIECE
+    if special_tokens:
+        own = special_token_lookalikes(tuple(special_tokens)[:_SPECIAL_SAMPLE])
+        piece = _piece_table((*_PIECES, (_SPECIAL_WEIGHT, own)))
+    short = st.lists(piece, min_size=1, max_size=max_pieces).map("".join)
     long_slots, all_slots = _LONG_SLOTS
     text = st.sampled_from((short,) * (all_slots - long_slots) + (_LONG,) * long_slots).flatmap(_itself)
     return text.map(_assigned) if assigned_only else text

@@ -1,0 +1,154 @@
+"""The special_tokens property (DESIGN §4): user text never becomes a control id, and
+every backend of a subject gives each special token the same id.
+
+Serving stacks put user text between control tokens (``[INST] … [/INST]``,
+``<|im_start|>user … <|im_end|>``). A tokenizer whose default encode turns a literal
+``<s>`` or ``<|endoftext|>`` in user text into the control id lets the user forge that
+structure: prompt injection through the tokenizer. HF ``tokenizers`` matches its added
+tokens in any text (``encode(text, add_special_tokens=False)`` still does);
+tiktoken's ``encode`` refuses such text with ``ValueError`` (``disallowed_special="all"``)
+and SentencePiece encodes it as ordinary pieces. tokfuzz reports what the default does.
+
+Verdict kinds:
+
+* ``injection`` (backends ``(name,)``): the default ``encode`` of the input yields a
+  special/control id whose string the input spells (as it is, or after NFKC: UAX #15);
+* ``control-id`` (backends ``(name,)``): it yields a special/control id the input does
+  not spell (a normalizer or a port mapped other text to it); an unknown-token id
+  (``<unk>``, ``[UNK]``) for text the model cannot spell is not a finding;
+* ``special-id-differs`` (a sorted pair): two backends hold a special-token string that
+  the input spells under different ids;
+* ``special-missing`` (a sorted pair): one backend holds such a string as special, the
+  other declares a special-token table without it.
+
+A backend's table is its ``special_tokens`` member (string -> id, as the library
+holds it); a backend without one is held to the subject's table
+(``Observation.specials``), since its ids are the model's ids.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+
+from tokfuzz.backends.base import backend_memo, token_pieces
+from tokfuzz.oracles.observation import Observation, Raised, Verdict, describe_text
+
+__all__ = ["special_agreement", "special_injection", "special_tokens"]
+
+
+def _table(obs: Observation, name: str) -> Mapping[str, int] | None:
+    """The backend's own special-token table, or None when it declares none."""
+    table = getattr(obs.backends[name], "special_tokens", None)
+    return table if isinstance(table, Mapping) and table else None
+
+
+def _speller(obs: Observation) -> Callable[[str], bool]:
+    """Predicate: does the input spell a token, as it is or after NFKC (UAX #15)?"""
+    text = obs.text
+    folded = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    return lambda token: token in text or token in folded
+
+
+def _by_id(obs: Observation, name: str, table: Mapping[str, int]) -> dict[int, list[str]]:
+    """``table`` inverted (id -> strings), memoized per backend and table."""
+    memo = backend_memo(obs.backends[name], "special-by-id")
+    found = memo.get(id(table))
+    if found is None or found[0] is not table:
+        inverted: dict[int, list[str]] = {}
+        for token, token_id in table.items():
+            inverted.setdefault(token_id, []).append(token)
+        found = memo[id(table)] = (table, inverted)
+    return found[1]
+
+
+def _differences(obs: Observation, ref: str, other: str) -> list[tuple[str, int | None, int | None]]:
+    """(string, id in ``ref``, id in ``other``) for each string the two tables hold
+    differently, memoized per backend pair (tables are fixed once loaded)."""
+    memo = backend_memo(obs.backends[ref], "special-diff")
+    key = id(obs.backends[other])
+    if key not in memo:
+        a, b = _table(obs, ref) or {}, _table(obs, other) or {}
+        memo[key] = (obs.backends[other], [(t, a.get(t), b.get(t)) for t in sorted(set(a) | set(b)) if a.get(t) != b.get(t)])
+    diffs: list[tuple[str, int | None, int | None]] = memo[key][1]
+    return diffs
+
+
+def _is_unknown(token: str) -> bool:
+    """``<unk>``, ``[UNK]``: what a model emits for text it cannot spell otherwise."""
+    return "unk" in token.lower()
+
+
+def special_injection(obs: Observation, name: str) -> list[Verdict]:
+    """``injection`` / ``control-id`` verdicts of backend ``name`` (at most one each).
+
+    Shape: [] when the default encode yields no special id, or raised (roundtrip's).
+    ``observed`` holds the ids and ``{"special": {string: id}}`` of the ids found.
+    """
+    table = _table(obs, name) or obs.specials
+    if not table:
+        return []
+    ids = obs.ids(name)
+    if isinstance(ids, Raised):
+        return []
+    by_id = _by_id(obs, name, table)
+    hit = sorted({i for i in ids if i in by_id})
+    if not hit:
+        return []
+    out: list[Verdict] = []
+    spells = _speller(obs)
+    spelled = {i: s for i in hit for s in by_id[i] if spells(s)}
+    unspelled = {i: by_id[i][0] for i in hit if i not in spelled and not all(_is_unknown(s) for s in by_id[i])}
+    backend = obs.backends[name]
+    for kind, found in (("injection", spelled), ("control-id", unspelled)):
+        if not found:
+            continue
+
+        def detail(found: dict[int, str] = found, kind: str = kind) -> str:
+            tokens = ", ".join(f"{s!r} -> {i}" for i, s in found.items())
+            how = "spells" if kind == "injection" else "does not spell"
+            return (f"{name}.encode({describe_text(obs.text)}) yields control id(s) {tokens}: the text {how} "
+                    f"them; ids {ids} pieces {token_pieces(backend, ids)}")
+
+        out.append(Verdict("special_tokens", (name,), kind, detail, {name: ids, "special": {s: i for i, s in found.items()}}))
+    return out
+
+
+def special_agreement(obs: Observation, reference: str | None = None) -> list[Verdict]:
+    """``special-id-differs`` / ``special-missing`` verdicts: every backend declaring a
+    special-token table against the first one that does (``reference`` if it declares
+    one), on the special-token strings the input spells. One verdict per pair and kind.
+    """
+    declaring = [n for n in obs.backends if _table(obs, n) is not None]
+    if reference in declaring:
+        declaring.remove(reference)
+        declaring.insert(0, reference)  # type: ignore[arg-type]
+    if len(declaring) < 2:
+        return []
+    ref, others = declaring[0], declaring[1:]
+    spells = _speller(obs)
+    out: list[Verdict] = []
+    for other in others:
+        differs: dict[str, tuple[int | None, int | None]] = {}
+        missing: dict[str, tuple[int | None, int | None]] = {}
+        for token, a, b in _differences(obs, ref, other):
+            if spells(token):
+                (differs if a is not None and b is not None else missing)[token] = (a, b)
+        pair = tuple(sorted((ref, other)))
+        for kind, found in (("special-id-differs", differs), ("special-missing", missing)):
+            if not found:
+                continue
+
+            def detail(found: dict[str, tuple[int | None, int | None]] = found, other: str = other) -> str:
+                rows = "; ".join(f"{t!r}: {ref} {a}, {other} {b}" for t, (a, b) in found.items())
+                return f"special-token ids differ between {ref} and {other}: {rows}"
+
+            observed = {ref: {t: a for t, (a, _) in found.items()}, other: {t: b for t, (_, b) in found.items()}}
+            out.append(Verdict("special_tokens", pair, kind, detail, observed))
+    return out
+
+
+def special_tokens(obs: Observation, name: str) -> list[Verdict]:
+    """The single-backend half of the property (``special_injection``); the pairwise
+    half is ``special_agreement``, run once per input by ``check``."""
+    return special_injection(obs, name)
