@@ -15,6 +15,12 @@ request                                response
 ``{"op": "special_tokens"}``           ``{"result": {"<s>": 1, ...}}``
 =====================================  ============================================
 
+and, when the handshake lists ``decode_stream``, ``{"op": "decode_stream", "ids": [[...]]}``
+-> ``{"results": [[piece per id..., flush] | {"error"}, ...]}``: each id list is streamed
+through a fresh incremental detokenizer of the port's serving stack, and ``n`` ids give
+``n + 1`` strings, the text each id completed ("" if none), then what the detokenizer
+still held at the end (its flush). See ``CmdStreamDecoder``.
+
 A request may carry an ``"id"``, echoed in its response. One failed item is one
 ``{"error": "Type: message"}`` in ``results``, raised here as an exception of that type
 name (a library's exception stays a finding). Strings are JSON strings: NUL and lone
@@ -38,14 +44,14 @@ import re
 import shlex
 import subprocess
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tokfuzz.backends.base import NOT_APPLICABLE, BackendUnavailable
 from tokfuzz.backends.isolated import DEFAULT_TIMEOUT, crash_kind, kill, preexec_die_with_parent, read_line
 
-__all__ = ["PROTOCOL", "CmdBackend", "NotTransmittable", "PortError", "ProcessDied", "load"]
+__all__ = ["PROTOCOL", "CmdBackend", "CmdStreamDecoder", "NotTransmittable", "PortError", "ProcessDied", "load"]
 
 PROTOCOL = "tokfuzz-cmd/1"
 _LOAD_TIMEOUT_S = 120.0
@@ -202,6 +208,30 @@ class CmdBackend:
         """Text of ``ids`` (one request)."""
         return str(self._items("decode", "ids", [list(ids)])[0])
 
+    def decode_batch(self, ids: Sequence[Sequence[int]]) -> list[str]:
+        """Text of each id list, in one request. Raises the first item's error."""
+        return [str(text) for text in self._items("decode", "ids", [[int(i) for i in one] for one in ids])]
+
+    @property
+    def decode_stream(self) -> Callable[[], CmdStreamDecoder]:
+        """A factory of fresh ``CmdStreamDecoder`` over the port's ``decode_stream`` op;
+        an AttributeError (so ``getattr(backend, "decode_stream", None)`` is None) when
+        the handshake does not list ``decode_stream``."""
+        if "decode_stream" not in self.members:
+            raise AttributeError(f"{self.name} has no decode_stream (its handshake does not list it)")
+        return lambda: CmdStreamDecoder(self)
+
+    def _decode_stream(self, ids: Sequence[int]) -> list[str]:
+        """The port's pieces for one stream of ``ids``: ``len(ids) + 1`` strings.
+
+        Raises:
+            PortError: the port's error for the stream, or an answer of another shape.
+        """
+        pieces = self._items("decode_stream", "ids", [[int(i) for i in ids]])[0]
+        if not isinstance(pieces, list) or len(pieces) != len(ids) + 1 or not all(isinstance(p, str) for p in pieces):
+            raise PortError(f"decode_stream answered {str(pieces)[:80]} for {len(ids)} ids, expected {len(ids) + 1} strings")
+        return pieces
+
     def _token_bytes(self, token: int) -> bytes:
         """Bytes of one token, memoized (bounded by the vocabulary)."""
         got = self._bytes.get(token)
@@ -214,6 +244,35 @@ class CmdBackend:
         if self._child is not None:
             kill(self._child)
             self._child = None
+
+
+class CmdStreamDecoder:
+    """A ``cmd:`` port's incremental detokenizer (tokfuzz.backends.detokenizers.StreamDecoder).
+
+    ``run(ids)`` sends the whole stream in one ``decode_stream`` request and returns the
+    port's ``len(ids) + 1`` pieces (the oracles use it). ``step``/``flush`` buffer
+    instead: ``step`` returns "" and keeps the id, ``flush`` sends the buffered stream
+    and returns everything the port emitted, joined (which id completed which text
+    is seen only through ``run``).
+    """
+
+    def __init__(self, backend: CmdBackend) -> None:
+        self._backend = backend
+        self._ids: list[int] = []
+
+    def run(self, ids: Sequence[int]) -> list[str]:
+        """One piece per id, then the flush, from one request."""
+        return self._backend._decode_stream(ids)
+
+    def step(self, token_id: int) -> str:
+        """Buffer ``token_id``; always ""."""
+        self._ids.append(int(token_id))
+        return ""
+
+    def flush(self) -> str:
+        """The buffered stream's pieces, joined (one request); the buffer is emptied."""
+        ids, self._ids = self._ids, []
+        return "".join(self.run(ids))
 
 
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")

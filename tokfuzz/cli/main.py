@@ -1,4 +1,4 @@
-"""The ``tokfuzz`` command (DESIGN §6): ``fuzz``, ``replay``, ``backends``.
+"""The ``tokfuzz`` command (DESIGN §6): ``fuzz``, ``replay``, ``backends``, ``vocab`` (tokfuzz.cli.vocab).
 
 Exit status: 0 nothing new / everything as expected; 1 new findings or unexpected
 replay results; 2 bad usage or configuration (one line on stderr, no traceback).
@@ -72,6 +72,9 @@ def _parser(project: ProjectConfig | None = None) -> argparse.ArgumentParser:
     tri.add_argument("--status", required=True, choices=("open", "expected", "fixed"))
     tri.add_argument("--note", default=None, help="why (required for expected); default: keep each case's note")
     tri.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    from tokfuzz.cli.vocab import add_vocab_parser
+
+    add_vocab_parser(sub, project, DEFAULT_CORPUS)  # tokfuzz vocab SUBJECT (tokfuzz.cli.vocab)
     for command, sub_parser in (("fuzz", f), ("replay", r), ("report", rep), ("triage", tri)):
         sub_parser.set_defaults(**parser_defaults(project, command))  # the project config, under the flags
     p.set_defaults(project=project)
@@ -98,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args, console)
         if args.command == "triage":
             return _triage(args, console)
+        if args.command == "vocab":
+            from tokfuzz.cli.vocab import run_vocab
+
+            return run_vocab(args, console)
         return _backends(console)
     except ConfigError as exc:
         err.print(f"tokfuzz: error: {exc}", markup=False, soft_wrap=True)

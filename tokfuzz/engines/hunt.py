@@ -29,12 +29,18 @@ __all__ = ["MIN_CALLS", "SAMPLE_EVERY", "Finding", "Hunt"]
 MIN_CALLS = 2000
 """Minimizer budget per failure (oracle calls)."""
 
-SAMPLE_EVERY: dict[str, int] = {"batch_consistency": 8}
+SAMPLE_EVERY: dict[str, int] = {"batch_consistency": 8, "streaming_decode": 8}
 """Properties a campaign checks on one input in N only (the others on every input):
 batch_consistency encodes each input's batch once more and from four threads, ~10x
 the cost of the other properties together (measured on cl100k_base, 11 backends);
-one input in 8 keeps it under a third of a worker's time. Minimizing and replaying
-a failure always run it."""
+one input in 8 keeps it under a third of a worker's time. streaming_decode runs five
+id sources through three or four detokenizers, ~100x roundtrip's cost: also 1 in 8.
+slow_input runs on every input behind its own screen (~5% of the encodes' time).
+Minimizing and replaying a failure always run them."""
+
+MIN_CALLS_OF: dict[str, int] = {"slow_input": 40}
+"""Minimizer budgets per property where one oracle call costs far more (slow_input
+times the input at three sizes: 0.1-1 s per call; 14 calls shrink a run to "a")."""
 
 
 @dataclass
@@ -170,7 +176,7 @@ class Hunt:
             sig = self._attribute(v, text)
             witness = self._known.get(sig, text) if sig is not None else text
             if sig is None and self._should_shrink(key):
-                witness = minimize(text, self.fails_like(v), max_calls=MIN_CALLS)
+                witness = minimize(text, self.fails_like(v), max_calls=MIN_CALLS_OF.get(v.property, MIN_CALLS))
                 shrunk = [w for w in check(Observation(witness, self.backends, self.specials), (v.property,)) if _verdict_key(w) == key]
                 v = shrunk[0] if shrunk else v
                 sig = signature(v, self.subject, witness, self.backends[self.reference], self._unicode_versions(v))

@@ -16,9 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tokfuzz.backends.base import Backend, BackendUnavailable
+from tokfuzz.backends.forked import Forked
 from tokfuzz.backends.isolated import DEFAULT_TIMEOUT, Isolated
 from tokfuzz.findings.corpus import Case
 from tokfuzz.oracles import Observation, Verdict, check
+from tokfuzz.oracles.vocab import vocab_id
 from tokfuzz.oracles.observation import subject_special_tokens
 from tokfuzz.backends.subjects import Subject, load_subject
 
@@ -50,6 +52,8 @@ def replay_case(case: Case, backends: Mapping[str, Backend], *, extra_specs: Seq
     missing = [b for b in case.backends if b not in backends]
     if missing:
         return ReplayResult(case, False, True, skipped=True, reason=f"backend(s) {', '.join(missing)} not loaded")
+    if case.property == "vocab":  # one id of `tokfuzz vocab`, crash and hang kinds included
+        return _replay_vocab(case, backends, timeout)
     kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else ""
     if kind == "timeout" or kind.startswith("crash:"):
         return _replay_isolated(case, kind, extra_specs, timeout)
@@ -63,6 +67,21 @@ def replay_case(case: Case, backends: Mapping[str, Backend], *, extra_specs: Seq
     )
     reproduced = bool(verdicts)
     return ReplayResult(case, reproduced, reproduced == (case.status != "fixed"), verdicts=verdicts)
+
+
+def _replay_vocab(case: Case, backends: Mapping[str, Backend], timeout: float) -> ReplayResult:
+    """A ``vocab`` case: ``vocab_id`` (tokfuzz.oracles.vocab) on ``observed["id"]`` with
+    the subject's backends, the in-process ones in a forked child (tokfuzz.backends.forked:
+    an id that kills a library comes back as a ``crash:…`` verdict, as the sweep saw it).
+    Reproduces when a verdict of the case's kind and backends comes back."""
+    token = case.observed.get("id")
+    if not isinstance(token, int) or isinstance(token, bool):
+        return ReplayResult(case, False, True, skipped=True, reason="a vocab case needs an integer observed['id']")
+    kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else None
+    with Forked(backends, timeout) as forked:
+        found = vocab_id(forked.backends, token)
+    verdicts = tuple(v for v in found if v.backends == tuple(case.backends) and (kind is None or v.kind == kind))
+    return ReplayResult(case, bool(verdicts), bool(verdicts) == (case.status != "fixed"), verdicts=verdicts)
 
 
 def _replay_isolated(case: Case, kind: str, extra_specs: Sequence[str], timeout: float) -> ReplayResult:

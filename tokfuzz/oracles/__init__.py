@@ -11,6 +11,8 @@ from tokfuzz.oracles.observation import Observation, Raised, Verdict, describe_t
 from tokfuzz.oracles.properties import PROPERTIES, PROPERTY_OF_CALL, check
 from tokfuzz.oracles.roundtrip import roundtrip
 from tokfuzz.oracles.split_consistency import split_consistency
+from tokfuzz.oracles.slow_input import slow_input
+from tokfuzz.oracles.streaming_decode import streaming_decode
 
 __all__ = [
     "PROPERTIES",
@@ -22,5 +24,7 @@ __all__ = [
     "cross_backend",
     "describe_text",
     "roundtrip",
+    "slow_input",
     "split_consistency",
+    "streaming_decode",
 ]

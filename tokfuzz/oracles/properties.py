@@ -8,18 +8,23 @@ from tokfuzz.oracles.batch_consistency import batch_consistency
 from tokfuzz.oracles.cross_backend import cross_backend
 from tokfuzz.oracles.observation import Observation, Verdict
 from tokfuzz.oracles.roundtrip import roundtrip
+from tokfuzz.oracles.slow_input import slow_input
 from tokfuzz.oracles.special_tokens import special_agreement, special_injection
 from tokfuzz.oracles.split_consistency import split_consistency
+from tokfuzz.oracles.streaming_decode import streaming_decode
 
 __all__ = ["PROPERTIES", "PROPERTY_OF_CALL", "check"]
 
 
-PROPERTIES: tuple[str, ...] = ("roundtrip", "split_consistency", "cross_backend", "special_tokens", "batch_consistency")
+PROPERTIES: tuple[str, ...] = (
+    "roundtrip", "split_consistency", "cross_backend", "special_tokens", "batch_consistency", "streaming_decode", "slow_input",
+)
 
 PROPERTY_OF_CALL: dict[str, str] = {
     "encode": "roundtrip", "decode": "roundtrip", "decode_bytes": "roundtrip", "normalize": "roundtrip",
     "encode_batch": "roundtrip", "pretokenize": "split_consistency", "token_bytes": "split_consistency",
     "expected_bytes": "split_consistency", "special_tokens": "special_tokens",
+    "decode_stream": "streaming_decode", "decode_batch": "streaming_decode",
 }
 """The property a library call serves, for findings no verdict reports (a call that hangs
 past the time limit, ``timeout``, or kills its process, ``crash:…``): the call's
@@ -43,6 +48,10 @@ def check(obs: Observation, properties: Sequence[str] = PROPERTIES, screen: bool
             out.extend(special_injection(obs, name))
         if "batch_consistency" in properties:
             out.extend(batch_consistency(obs, name))
+        if "streaming_decode" in properties:
+            out.extend(streaming_decode(obs, name))
+        if "slow_input" in properties:
+            out.extend(slow_input(obs, name, screen=screen))
     if "cross_backend" in properties and len(obs.backends) > 1:
         out.extend(cross_backend(obs))
     if "special_tokens" in properties and len(obs.backends) > 1:

@@ -1,7 +1,8 @@
 // The JavaScript tokenizer ports tokfuzz drives (see server.mjs). Each entry is an async
 // factory taking the port's argument (an encoding name or a file path) and returning
 // { name, library, version, encode(text) -> ids, decode(ids) -> string, and optionally
-// tokenBytes(id) -> Uint8Array, specialTokens() -> {string: id}, normalize: "NFKC" }.
+// tokenBytes(id) -> Uint8Array, specialTokens() -> {string: id}, normalize: "NFKC",
+// decodeStream() -> a fresh { step(id) -> string|null, flush() -> string|null } }.
 //
 // Each library is called the way its own README tells users to, with default options,
 // except that no BOS/EOS is added (tokfuzz's backend protocol, DESIGN §2) where the

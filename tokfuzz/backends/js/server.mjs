@@ -23,6 +23,14 @@ function errorOf(e) {
   return { error: `${type}: ${message}` };
 }
 
+// One stream through a fresh detokenizer { step(id) -> string|null, flush?() -> string|null }:
+// one string per id ("" for null/undefined), then the flush: ids.length + 1 strings.
+function streamed(decoder, ids) {
+  const out = ids.map((id) => decoder.step(id) ?? "");
+  out.push((decoder.flush && decoder.flush()) ?? "");
+  return out.map(String);
+}
+
 function b64(bytes) {
   return Buffer.from(bytes).toString("base64");
 }
@@ -55,7 +63,7 @@ async function main() {
     decode: (r) => ({ results: each(r.ids, (ids) => port.decode(ids)) }),
     token_bytes: (r) => ({ results: each(r.ids, (id) => b64(port.tokenBytes(id))) }),
     special_tokens: () => ({ result: port.specialTokens() }),
-    decode_stream: (r) => ({ results: each(r.ids, (ids) => port.decodeStream(ids)) }),
+    decode_stream: (r) => ({ results: each(r.ids, (ids) => streamed(port.decodeStream(), ids)) }),
   };
   const handle = (line) => {
     if (!line.trim()) return;
