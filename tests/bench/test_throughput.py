@@ -21,6 +21,7 @@ from bench.replay_speed import _gaps, synthesize_cases, time_replay, write_corpu
 from bench.throughput import ALL, subject_throughput
 from tests.fakes import Chars, DropsZWJ
 from tokfuzz.findings.corpus import STATUSES, Case, Corpus, case_id
+from tokfuzz.oracles import PROPERTIES
 
 
 def test_median_of_odd_and_even_counts() -> None:
@@ -120,7 +121,7 @@ def test_tiny_throughput_run_returns_positive_rates() -> None:
     assert all(b.mix.per_s > 0 and b.mix.mb_per_s > 0 and b.real.per_s > 0 for b in result.backends)
     assert result.combined_mix == pytest.approx(combined_rate(b.mix.per_s for b in result.backends))
     labels = [h.properties for h in result.hunts]
-    assert labels == [ALL, "roundtrip", "split_consistency", "cross_backend"]
+    assert labels == [ALL, *PROPERTIES]
     everything = result.hunt(ALL)
     assert everything is not None and everything.rate.per_s > 0 and everything.new >= 1  # the ZWJ fault
     assert result.ratio() > 0
