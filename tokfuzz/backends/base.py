@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import regex
 
 __all__ = [
-    "CONTRACT_PROBE", "Backend", "BackendUnavailable", "ConfigError", "backend_memo", "check_contract", "literal_pattern",
+    "CONTRACT_PROBE", "Backend", "BackendUnavailable", "ConfigError", "backend_memo", "check_contract", "is_unknown_token", "literal_pattern",
     "replace_surrogates", "reraise_control", "text_bytes", "token_pieces",
 ]
 
@@ -142,6 +142,12 @@ def reraise_control(exc: BaseException) -> None:
     for the caller to record."""
     if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
         raise exc
+
+
+def is_unknown_token(token: str) -> bool:
+    """Is ``token`` a model's unknown token (``<unk>``, ``[UNK]``, ``<|unk|>``): what it
+    emits for text it cannot spell otherwise, not a control token a user could forge."""
+    return "unk" in token.lower()
 
 
 def text_bytes(text: str) -> bytes:

@@ -36,7 +36,8 @@ from tokfuzz.backends.isolated import DEFAULT_TIMEOUT
 from tokfuzz.engines.hunt import Finding
 from tokfuzz.findings.triage import signature
 from tokfuzz.oracles import Raised, Verdict
-from tokfuzz.oracles.bad_ids import PROPERTY, attempt, neighbours
+from tokfuzz.oracles.bad_ids import PROPERTY, neighbours
+from tokfuzz.oracles.observation import attempt
 from tokfuzz.oracles.vocab import (
     IdProbe, bad_class, check_probe, max_vocab, probe_id, special_ids, token_text, witness_text)
 

@@ -54,19 +54,23 @@ def replay_case(case: Case, backends: Mapping[str, Backend], *, extra_specs: Seq
         return ReplayResult(case, False, True, skipped=True, reason=f"backend(s) {', '.join(missing)} not loaded")
     if case.property == "vocab":  # one id of `tokfuzz vocab`, crash and hang kinds included
         return _replay_vocab(case, backends, timeout)
-    kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else ""
+    kind = _kind(case)
     if kind == "timeout" or kind.startswith("crash:"):
         return _replay_isolated(case, kind, extra_specs, timeout)
     names = [n for n in backends if n in case.backends]
     if case.property == "cross_backend":
         names = [next(iter(backends)), *(n for n in names if n != next(iter(backends)))]
     obs = Observation(case.input, {n: backends[n] for n in names}, subject_special_tokens(backends))
-    kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else None
     verdicts = tuple(
-        v for v in check(obs, (case.property,)) if v.backends == tuple(case.backends) and (kind is None or v.kind == kind)
+        v for v in check(obs, (case.property,)) if v.backends == tuple(case.backends) and (not kind or v.kind == kind)
     )
     reproduced = bool(verdicts)
     return ReplayResult(case, reproduced, reproduced == (case.status != "fixed"), verdicts=verdicts)
+
+
+def _kind(case: Case) -> str:
+    """The verdict kind a case's signature records (``property|subject|backends|kind|shape``), "" if none."""
+    return case.signature.split("|")[3] if case.signature.count("|") >= 4 else ""
 
 
 def _replay_vocab(case: Case, backends: Mapping[str, Backend], timeout: float) -> ReplayResult:
@@ -77,10 +81,10 @@ def _replay_vocab(case: Case, backends: Mapping[str, Backend], timeout: float) -
     token = case.observed.get("id")
     if not isinstance(token, int) or isinstance(token, bool):
         return ReplayResult(case, False, True, skipped=True, reason="a vocab case needs an integer observed['id']")
-    kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else None
+    kind = _kind(case)
     with Forked(backends, timeout) as forked:
         found = vocab_id(forked.backends, token)
-    verdicts = tuple(v for v in found if v.backends == tuple(case.backends) and (kind is None or v.kind == kind))
+    verdicts = tuple(v for v in found if v.backends == tuple(case.backends) and (not kind or v.kind == kind))
     return ReplayResult(case, bool(verdicts), bool(verdicts) == (case.status != "fixed"), verdicts=verdicts)
 
 

@@ -30,26 +30,15 @@ apply to it (its ``decode([id])`` is compared by the ordinary checks).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from tokfuzz.backends.base import Backend, reraise_control
-from tokfuzz.oracles.observation import Raised, Verdict
+from tokfuzz.backends.base import Backend
+from tokfuzz.oracles.observation import Raised, Verdict, attempt
 
-__all__ = ["PROPERTY", "attempt", "bad_id_verdicts", "is_panic", "neighbours", "shown", "wrap_candidates"]
+__all__ = ["PROPERTY", "bad_id_verdicts", "is_panic", "neighbours", "shown", "wrap_candidates"]
 
 PROPERTY = "vocab"
-_T = TypeVar("_T")
-
-
-def attempt(call: Callable[..., _T], *args: Any) -> _T | Raised:
-    """``call(*args)``, or the exception it raised as a ``Raised`` (a pyo3
-    ``PanicException``, a BaseException, too); interpreter control flow is re-raised."""
-    try:
-        return call(*args)
-    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
-        reraise_control(exc)
-        return Raised.of(exc)
 
 
 def shown(value: object) -> Any:

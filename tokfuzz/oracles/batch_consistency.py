@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from tokfuzz.backends.base import reraise_control
-from tokfuzz.oracles.observation import Observation, Raised, Verdict, describe_text
+from tokfuzz.oracles.observation import Observation, Raised, Verdict, attempt, describe_text
 
 __all__ = ["THREADS", "batch_consistency", "batch_of"]
 
@@ -64,12 +64,8 @@ def _serial(obs: Observation, name: str, batch: Sequence[str]) -> list[list[int]
     return out
 
 
-def _call(fn: Callable[[], list[list[int]]]) -> list[list[int]] | Raised:
-    try:
-        return [list(ids) for ids in fn()]
-    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
-        reraise_control(exc)
-        return Raised.of(exc)
+def _call(fn: Callable[[], Sequence[Sequence[int]]]) -> list[list[int]] | Raised:
+    return attempt(lambda: [list(ids) for ids in fn()])
 
 
 def _threaded(encode: Callable[[str], Sequence[int]], batch: Sequence[str]) -> list[list[int]] | Raised:

@@ -15,12 +15,14 @@ import builtins
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from tokfuzz.backends.base import NOT_APPLICABLE, Backend, reraise_control
 
+_T = TypeVar("_T")
+
 __all__ = [
-    "NOT_APPLICABLE", "Observation", "Raised", "Verdict", "describe_text", "raised_verdict", "subject_special_strings",
+    "NOT_APPLICABLE", "Observation", "Raised", "Verdict", "attempt", "describe_text", "raised_verdict", "subject_special_strings",
     "subject_special_tokens", "verdict_of_raise",
 ]
 
@@ -146,6 +148,16 @@ def describe_text(text: str, limit: int = 24) -> str:
     cps = " ".join(f"U+{ord(c):04X}" for c in text[:limit])
     more = f" …(+{len(text) - limit})" if len(text) > limit else ""
     return f"{text!r} [{cps}{more}]"
+
+
+def attempt(call: Callable[..., _T], *args: Any) -> _T | Raised:
+    """``call(*args)``, or the exception it raised as a ``Raised`` (a pyo3
+    ``PanicException``, a BaseException, too); interpreter control flow is re-raised."""
+    try:
+        return call(*args)
+    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+        reraise_control(exc)
+        return Raised.of(exc)
 
 
 def verdict_of_raise(prop: str, name: str, step: str, raised: Raised, observed: dict[str, Any]) -> Verdict:

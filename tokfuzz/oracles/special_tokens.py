@@ -31,10 +31,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Mapping
 
-from tokfuzz.backends.base import backend_memo, token_pieces
+from tokfuzz.backends.base import backend_memo, is_unknown_token, token_pieces
 from tokfuzz.oracles.observation import Observation, Raised, Verdict, describe_text
 
-__all__ = ["special_agreement", "special_injection", "special_tokens"]
+__all__ = ["special_agreement", "special_injection"]
 
 
 def _table(obs: Observation, name: str) -> Mapping[str, int] | None:
@@ -74,11 +74,6 @@ def _differences(obs: Observation, ref: str, other: str) -> list[tuple[str, int 
     return diffs
 
 
-def _is_unknown(token: str) -> bool:
-    """``<unk>``, ``[UNK]``: what a model emits for text it cannot spell otherwise."""
-    return "unk" in token.lower()
-
-
 def special_injection(obs: Observation, name: str) -> list[Verdict]:
     """``injection`` / ``control-id`` verdicts of backend ``name`` (at most one each).
 
@@ -98,7 +93,7 @@ def special_injection(obs: Observation, name: str) -> list[Verdict]:
     out: list[Verdict] = []
     spells = _speller(obs)
     spelled = {i: s for i in hit for s in by_id[i] if spells(s)}
-    unspelled = {i: by_id[i][0] for i in hit if i not in spelled and not all(_is_unknown(s) for s in by_id[i])}
+    unspelled = {i: by_id[i][0] for i in hit if i not in spelled and not all(is_unknown_token(s) for s in by_id[i])}
     backend = obs.backends[name]
     for kind, found in (("injection", spelled), ("control-id", unspelled)):
         if not found:
@@ -126,12 +121,15 @@ def special_agreement(obs: Observation, reference: str | None = None) -> list[Ve
     if len(declaring) < 2:
         return []
     ref, others = declaring[0], declaring[1:]
+    pairs = [(other, diffs) for other in others if (diffs := _differences(obs, ref, other))]
+    if not pairs:  # the usual case: the tables agree, nothing to look for in the text
+        return []
     spells = _speller(obs)
     out: list[Verdict] = []
-    for other in others:
+    for other, diffs in pairs:
         differs: dict[str, tuple[int | None, int | None]] = {}
         missing: dict[str, tuple[int | None, int | None]] = {}
-        for token, a, b in _differences(obs, ref, other):
+        for token, a, b in diffs:
             if spells(token):
                 (differs if a is not None and b is not None else missing)[token] = (a, b)
         pair = tuple(sorted((ref, other)))
@@ -147,8 +145,3 @@ def special_agreement(obs: Observation, reference: str | None = None) -> list[Ve
             out.append(Verdict("special_tokens", pair, kind, detail, observed))
     return out
 
-
-def special_tokens(obs: Observation, name: str) -> list[Verdict]:
-    """The single-backend half of the property (``special_injection``); the pairwise
-    half is ``special_agreement``, run once per input by ``check``."""
-    return special_injection(obs, name)

@@ -29,7 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tokfuzz.backends.base import Backend, backend_memo, reraise_control, text_bytes
+from tokfuzz.backends.base import Backend, backend_memo, is_unknown_token, text_bytes
+from tokfuzz.oracles.observation import Raised, attempt
 
 __all__ = ["BYTE_SCAN", "CUT_TRIES", "IdSource", "clean_cut", "dummy_prefix", "id_sources"]
 
@@ -40,8 +41,6 @@ BPE puts its 256 byte tokens first (tekken after 1000 specials), SentencePiece i
 
 CUT_TRIES = 6
 """Cuts tried for the prompt and control streams, nearest the middle first."""
-
-_UNKNOWN = frozenset({"<unk>", "[UNK]", "<UNK>", "<|unk|>"})
 
 
 @dataclass(frozen=True)
@@ -56,11 +55,8 @@ class IdSource:
 
 
 def _call(fn: Callable[[], Any], default: Any) -> Any:
-    try:
-        return fn()
-    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
-        reraise_control(exc)
-        return default
+    got = attempt(fn)
+    return default if isinstance(got, Raised) else got
 
 
 def _tables(backend: Backend) -> dict[str, Any]:
@@ -70,7 +66,7 @@ def _tables(backend: Backend) -> dict[str, Any]:
     memo = backend_memo(backend, "stream_sources")
     if not memo:
         specials: dict[str, int] = dict(getattr(backend, "special_tokens", None) or {})
-        ids = sorted(i for s, i in specials.items() if s not in _UNKNOWN)
+        ids = sorted(i for s, i in specials.items() if not is_unknown_token(s))
         memo["control"] = ids[0] if ids else None
         token_bytes: Callable[[int], bytes] | None = getattr(backend, "token_bytes", None)
         table: dict[int, int] | None = None

@@ -154,13 +154,14 @@ def streaming_decode(obs: Observation, name: str) -> list[Verdict]:
         reraise_control(exc)
         return []
     out: list[Verdict] = []
+    tested = detokenizers(backend)
     for source in sources:
         try:
             expected = source.expected if source.expected is not None else backend.decode(source.ids)
         except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
             reraise_control(exc)
             continue
-        for label, make, primed in detokenizers(backend):
+        for label, make, primed in tested:
             if label == HoldPartialUtf8.label and not source.prompt and dummy_prefix(backend):
                 continue
             pieces: list[str] = []

@@ -39,8 +39,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tokfuzz.backends.base import Backend
-from tokfuzz.oracles.bad_ids import PROPERTY, attempt, bad_id_verdicts, neighbours, shown
-from tokfuzz.oracles.observation import Raised, Verdict
+from tokfuzz.oracles.bad_ids import PROPERTY, bad_id_verdicts, neighbours, shown
+from tokfuzz.oracles.observation import Raised, Verdict, attempt
 
 __all__ = [
     "BAD_CLASSES", "PROPERTY", "IdProbe", "bad_class", "check_probe", "id_class", "id_verdicts", "is_byte_piece",
