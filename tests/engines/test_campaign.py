@@ -43,7 +43,10 @@ def test_a_second_root_cause_is_a_second_class() -> None:
 
 def test_run_campaign_on_real_subject_finds_classes_within_budget() -> None:
     t0 = time.monotonic()
-    [run] = run_campaign(CampaignConfig(("mistral-v3",), seconds=8, seed=1, workers=1))
+    # the text-level properties: the serving-side ones (step 9, tested in tests/oracles) would
+    # share these 8 s with their costlier minimizations and make the first class a matter of timing
+    properties = ("roundtrip", "split_consistency", "cross_backend")
+    [run] = run_campaign(CampaignConfig(("mistral-v3",), seconds=8, seed=1, workers=1, properties=properties))
     assert run.error == ""
     assert run.inputs > 100
     assert time.monotonic() - t0 < 8 + run.load_seconds + 30
