@@ -41,6 +41,23 @@ def test_a_second_root_cause_is_a_second_class() -> None:
     assert {f.input for f in found} == {"\u200d"}
 
 
+def test_a_flaky_failure_is_stored_unshrunk_and_the_hunt_goes_on() -> None:
+    class FlakyDrop(DropsZWJ):
+        """Planted fault: drops U+200D on its first encode only (a race, a timing)."""
+
+        name = "flaky"
+        calls = 0
+
+        def encode(self, text: str) -> list[int]:
+            FlakyDrop.calls += 1
+            return super().encode(text) if FlakyDrop.calls == 1 else Chars.encode(self, text)
+
+    hunt = Hunt("custom", {"chars": Chars(), "flaky": FlakyDrop()}, properties=("cross_backend",))
+    [found] = hunt.check("a\u200db", "test")
+    assert (found.input, found.kind) == ("a\u200db", "ids-differ")  # the input that failed, unshrunk
+    assert hunt.check("a\u200db", "test") == [] and hunt.inputs == 2
+
+
 def test_run_campaign_on_real_subject_finds_classes_within_budget() -> None:
     t0 = time.monotonic()
     # the text-level properties: the serving-side ones (step 9, tested in tests/oracles) would

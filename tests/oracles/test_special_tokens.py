@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from tests.fakes import Chars, observation
 from tokfuzz.findings.minimize import minimize
+from tokfuzz.findings.triage import signature
 from tokfuzz.oracles import Observation, check
 from tokfuzz.oracles.special_tokens import special_agreement, special_injection
 from tokfuzz.strategies import near_misses
@@ -57,6 +58,44 @@ def test_injection_of_a_spelled_control_token_is_reported() -> None:
     assert (v.property, v.backends, v.kind) == ("special_tokens", ("injects",), "injection")
     assert v.observed["special"] == {"<|endoftext|>": EOT}
     assert "'<|endoftext|>' -> 1000000" in v.detail
+
+
+def test_the_class_shape_is_how_the_text_spells_the_token_not_which_token() -> None:
+    class InjectsTwo(Injects):
+        special_tokens = {"<|endoftext|>": EOT, "<s>": EOT + 1}
+
+        def encode(self, text: str) -> list[int]:
+            return [EOT + 1 if i == ord("\x00") else i for i in super().encode(text.replace("<s>", "\x00"))]
+
+    eot, bos = (special_injection(observation(t, InjectsTwo()), "injects") for t in ("<|endoftext|>", "<s>"))
+    assert [v.shape for v in eot + bos] == ["as-is", "as-is"]
+    assert signature(eot[0], "s", "<|endoftext|>") == signature(bos[0], "s", "<s>") == "special_tokens|s|injects|injection|as-is"
+    [folded] = special_injection(observation("\uff1c\uff5cendoftext\uff5c\uff1e", Injects()), "injects")
+    assert folded.shape == "nfkc"
+
+
+def test_a_control_id_under_another_number_is_one_class_whatever_the_token() -> None:
+    class TwoSpecials(Specials):
+        special_tokens = {"<|endoftext|>": EOT, "<|fim|>": EOT - 1}
+
+    class Renumbered(Undeclared):
+        """Planted fault: injects ``<|endoftext|>`` under the subject's id of ``<|fim|>``."""
+
+        def encode(self, text: str) -> list[int]:
+            return [EOT - 1 if i == EOT else i for i in super().encode(text)]
+
+    [v] = special_injection(observation("<|endoftext|>", TwoSpecials(), Renumbered()), "undeclared")
+    assert (v.kind, v.shape, v.observed["special"]) == ("control-id", "spells-another", {"<|fim|>": EOT - 1})
+    class Maps(Chars):
+        """Planted fault: every character becomes the ``<|fim|>`` id."""
+
+        name = "maps"
+
+        def encode(self, text: str) -> list[int]:
+            return [EOT - 1 for _ in text]
+
+    [plain] = special_injection(observation("\x00", TwoSpecials(), Maps()), "maps")
+    assert (plain.kind, plain.shape) == ("control-id", None)  # no special token spelled: the witness's shape
 
 
 def test_a_backend_that_keeps_the_text_ordinary_passes() -> None:

@@ -18,9 +18,9 @@ from tests.stream_fakes import Bytes, DropsPartial, Duplicates, Incremental, Nai
 from tokfuzz import load_backend
 from tokfuzz.backends.detokenizers import emitted
 from tokfuzz.backends.base import Backend
-from tokfuzz.oracles import Observation
+from tokfuzz.oracles import Observation, Verdict
 from tokfuzz.oracles.stream_sources import dummy_prefix, id_sources
-from tokfuzz.oracles.streaming_decode import classify, detokenizers, streaming_decode
+from tokfuzz.oracles.streaming_decode import classify, detokenizers, every_stream, stream_shape, streaming_decode
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,9 +30,20 @@ def real(spec: str) -> Backend:
     return load_backend(spec)
 
 
+def sourced(v: Verdict) -> str:
+    """``label:source:what`` of a verdict of kind ``label:what``."""
+    label, _, what = v.kind.partition(":")
+    return f"{label}:{v.observed['source']}:{what}"
+
+
+def streams(text: str, backend: Backend) -> list[Verdict]:
+    return every_stream(observation(text, backend), backend.name)
+
+
 def kinds(text: str, backend: Backend, label: str = "") -> list[str]:
-    """Kinds of the verdicts on ``text``, those of detokenizer ``label`` only if given."""
-    return [v.kind for v in streaming_decode(observation(text, backend), backend.name) if v.kind.startswith(label)]
+    """``label:source:what`` of the verdicts on ``text`` (every stream), those of
+    detokenizer ``label`` only if given."""
+    return [sourced(v) for v in streams(text, backend) if v.kind.startswith(label)]
 
 
 @settings(max_examples=100, deadline=None)
@@ -52,19 +63,38 @@ def test_a_planted_fault_is_caught_with_its_kind(stream: type, what: str) -> Non
 
 
 def test_a_verdict_reproduces_the_stream() -> None:
-    [v] = [v for v in streaming_decode(observation("a€b", with_stream(Naive, "my-server")), "bytes-naive")
-           if v.kind == "my-server:encode:replacement-char"]
+    [v] = [v for v in streams("a€b", with_stream(Naive, "my-server")) if sourced(v) == "my-server:encode:replacement-char"]
     assert v.property == "streaming_decode" and v.backends == ("bytes-naive",)
-    assert v.observed == {"bytes-naive": [97, 0xE2, 0x82, 0xAC, 98], "emitted": ["a", "\ufffd", "\ufffd", "\ufffd", "b", ""]}
+    assert v.observed == {"bytes-naive": [97, 0xE2, 0x82, 0xAC, 98], "source": "encode",
+                          "emitted": ["a", "\ufffd", "\ufffd", "\ufffd", "b", ""]}
+    assert v.kind == "my-server:replacement-char" and v.shape == "at-FFFD"
     assert "expected 'a€b'" in v.detail and "U+20AC" in v.detail
     json.dumps(v.observed)
-    [p] = [v for v in streaming_decode(observation("ab€", with_stream(Naive)), "bytes-naive") if ":prompt:" in v.kind]
+    [p] = [v for v in streams("ab€", with_stream(Naive)) if ":prompt:" in sourced(v)]
     assert p.observed["prompt"] == [97, 98] and p.observed["bytes-naive"] == [0xE2, 0x82, 0xAC]
 
 
+def test_the_property_gives_one_verdict_per_kind_shaped_by_where_the_stream_leaves_the_decode() -> None:
+    backend = with_stream(DropsPartial)
+    every = streams("ab€", backend)
+    assert len([v for v in every if v.kind == "decode_stream:dropped"]) > 1  # encode, prompt, bytes...
+    once = streaming_decode(observation("ab€", backend), backend.name)
+    assert len(once) == len({v.kind for v in every}) and all(v.observed["source"] == "encode" for v in once
+                                                             if v.kind == "decode_stream:dropped")
+    assert {v.shape for v in once if v.kind == "decode_stream:dropped"} == {"at-multibyte"}
+
+
+@pytest.mark.parametrize(("expected", "got", "what", "shape"), [
+    ("a\u20ac", "a", "dropped", "at-multibyte"), ("a\u20ac", "a\ufffd", "replacement-char", "at-FFFD"),
+    ("a b", "ab", "dropped", "at-space"), ("ab", "abab", "duplicated", "at-ascii"), ("ab", "ab<s>", "differs", "at-ascii"),
+    ("a\ufffd", "a", "dropped", "at-FFFD"), ("ab", "a", "raises:ValueError", "at-ascii"), ("ab", "abc", "differs", "at-ascii"),
+    ("abc", "ab", "differs", "at-end")])
+def test_stream_shape_names_the_first_character_lost_or_emitted_wrongly(expected: str, got: str, what: str, shape: str) -> None:
+    assert stream_shape(expected, got, what) == shape
+
+
 def test_an_exception_keeps_what_was_emitted_before_it() -> None:
-    [v] = [v for v in streaming_decode(observation("ab€", with_stream(RaisesOnNonAscii)), "bytes-raisesonnonascii")
-           if v.kind == "decode_stream:encode:raises:ValueError"]
+    [v] = [v for v in streams("ab€", with_stream(RaisesOnNonAscii)) if sourced(v) == "decode_stream:encode:raises:ValueError"]
     assert v.observed["emitted"] == ["a", "b"] and v.observed["error"] == "ValueError: byte 226 is not ASCII"
 
 
@@ -161,7 +191,7 @@ def test_a_cmd_port_s_detokenizer_end_to_end(mode: str, found: list[str]) -> Non
 def test_only_the_flushing_detokenizer_keeps_a_trailing_split_character() -> None:
     backend = with_stream(Incremental)
     obs = Observation("x€", {backend.name: backend})
-    assert [v.kind for v in streaming_decode(obs, backend.name)] == ["vllm-tgi:split:dropped", "llama.cpp:split:dropped"]
+    assert [sourced(v) for v in every_stream(obs, backend.name)] == ["vllm-tgi:split:dropped", "llama.cpp:split:dropped"]
     assert obs.ids(backend.name) == [120, 0xE2, 0x82, 0xAC]  # encoded once, for every oracle
 
 

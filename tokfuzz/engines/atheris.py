@@ -20,6 +20,9 @@ from typing import Any
 __all__ = ["run_atheris"]
 
 _MAX_RESTARTS = 10
+_LOAD_ALLOWANCE_S = 300
+"""libFuzzer's own ``-max_total_time`` is a backstop this far past the budget: the child
+stops itself ``TOKFUZZ_SECONDS`` after loading the subject."""
 _OWN_SIGNALS = ("-handle_segv=0", "-handle_bus=0", "-handle_abrt=0", "-handle_ill=0", "-handle_fpe=0")
 """libFuzzer leaves deadly signals to the process, so a crash shows as the signal itself."""
 
@@ -40,8 +43,8 @@ def run_atheris(
     timeout: float = 5.0,
     record: Path | None = None,
 ) -> dict[str, Any]:
-    """Fuzz ``subject`` with atheris for ``seconds`` (libFuzzer's ``-max_total_time``;
-    model loading comes before and is not counted), in a child process running
+    """Fuzz ``subject`` with atheris for ``seconds`` (``TOKFUZZ_SECONDS``: counted from the
+    end of model loading, which libFuzzer's ``-max_total_time`` would count), in a child process running
     ``python -m tokfuzz.engines.atheris_harness`` (see tokfuzz/engines/atheris_harness.py), and return its
     final state: ``{"inputs", "seconds", "load_seconds", "versions", "unavailable",
     "findings": [Finding fields...], "crashes": [{"kind", "backend", "call", "text",
@@ -78,7 +81,8 @@ def run_atheris(
     env = {**os.environ, "TOKFUZZ_SUBJECT": subject, "TOKFUZZ_BACKEND": ";".join(extra_backends),
            "TOKFUZZ_CORPUS": str(corpus) if corpus is not None else "", "TOKFUZZ_STATE": str(state_path),
            "TOKFUZZ_MUTATOR": mutator, "TOKFUZZ_PROPERTIES": ",".join(properties), "TOKFUZZ_ON_FINDING": "record",
-           "TOKFUZZ_RECORD": str(record), "TOKFUZZ_SKIP": str(skip_path), "TOKFUZZ_TIMEOUT": str(timeout)}
+           "TOKFUZZ_RECORD": str(record), "TOKFUZZ_SKIP": str(skip_path), "TOKFUZZ_TIMEOUT": str(timeout),
+           "TOKFUZZ_SECONDS": ""}
     total: dict[str, Any] = {"inputs": 0, "seconds": 0.0, "execs": 0, "findings": [], "crashes": []}
     skip: list[str] = []
     for attempt in range(_MAX_RESTARTS + 1):
@@ -88,8 +92,10 @@ def run_atheris(
         skip_path.write_text(json.dumps(skip), encoding="utf-8")
         state_path.unlink(missing_ok=True)
         record.unlink(missing_ok=True)
+        env["TOKFUZZ_SECONDS"] = f"{left:.3f}"
         args = [sys.executable, "-m", "tokfuzz.engines.atheris_harness", str(queue_dir), str(seed_dir),
-                f"-max_total_time={max(1, round(left))}", f"-artifact_prefix={work_dir}/", "-print_final_stats=1",
+                f"-max_total_time={round(left) + _LOAD_ALLOWANCE_S}", f"-artifact_prefix={work_dir}/",
+                "-print_final_stats=1",
                 *_OWN_SIGNALS]
         if dictionary:
             args.append(f"-dict={work_dir / 'tokenizer.dict'}")

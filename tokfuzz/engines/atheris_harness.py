@@ -28,6 +28,9 @@ Configuration comes from the environment, since libFuzzer owns the command line:
 ``TOKFUZZ_RECORD``      file recording each library call (tokfuzz.engines.guard), for
                         the parent to find the witness of a hang or a crash
 ``TOKFUZZ_SKIP``        JSON list of texts not to check (earlier hangs and crashes)
+``TOKFUZZ_SECONDS``     fuzz this long after the subject has loaded, then write the
+                        state and exit 0 (libFuzzer's ``-max_total_time`` counts from
+                        process start, model loading included: 20 s on cl100k_base)
 ``TOKFUZZ_PROPERTIES``  (``python -m tokfuzz.engines.atheris_harness`` only) ``,``-separated
                         properties, default all; ``TOKFUZZ_SURROGATES=1`` allows
                         lone surrogates
@@ -99,6 +102,10 @@ class TargetConfig:
                 self.skip = frozenset(json.loads(Path(env["TOKFUZZ_SKIP"]).read_text(encoding="utf-8")))
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"TOKFUZZ_SKIP {env['TOKFUZZ_SKIP']}: {exc}") from exc
+        try:
+            self.seconds = float(env["TOKFUZZ_SECONDS"]) if env.get("TOKFUZZ_SECONDS") else None
+        except ValueError as exc:
+            raise ConfigError(f"TOKFUZZ_SECONDS is {env['TOKFUZZ_SECONDS']!r}; give a number of seconds") from exc
         self.mutator = env.get("TOKFUZZ_MUTATOR", "text")
         self.on_finding = env.get("TOKFUZZ_ON_FINDING", "record")
         if self.mutator not in ("text", "bytes"):
@@ -136,6 +143,9 @@ class _Target:
 
     def test_one_input(self, data: bytes) -> None:
         """Check one input; record (or raise on) classes new to the corpus."""
+        if self.config.seconds is not None and self.hunt.clock() - self.hunt.started >= self.config.seconds:
+            self.write_state()
+            os._exit(0)  # TOKFUZZ_SECONDS after loading; every finding is on disk already
         text = self.decode(data, self.surrogates)
         if text in self.config.skip:
             return

@@ -29,7 +29,7 @@ from tokfuzz.backends.models import library_version
 from tokfuzz.backends.subjects import DISTRIBUTIONS
 from tokfuzz.engines.hunt import Finding
 from tokfuzz.findings.corpus import Corpus
-from tokfuzz.findings.minimize import minimize
+from tokfuzz.findings.minimize import NotFailing, minimize
 from tokfuzz.findings.triage import signature
 from tokfuzz.oracles import PROPERTY_OF_CALL, Verdict, describe_text
 
@@ -80,7 +80,7 @@ def _shrink(crash: Crash, extra_specs: Sequence[str], timeout: float, max_calls:
 
         try:
             return minimize(crash.text, fails, max_calls=max_calls)
-        except (ValueError, RuntimeError):
+        except (NotFailing, RuntimeError):
             return crash.text  # does not reproduce in isolation (flaky, or needs the worker's state)
 
 

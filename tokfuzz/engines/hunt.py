@@ -19,7 +19,7 @@ from typing import Any
 
 from tokfuzz.backends.base import Backend
 from tokfuzz.findings.corpus import Case, case_id, now_iso
-from tokfuzz.findings.minimize import minimize
+from tokfuzz.findings.minimize import NotFailing, minimize
 from tokfuzz.findings.triage import signature
 from tokfuzz.oracles import PROPERTIES, Observation, Verdict, check
 from tokfuzz.oracles.observation import subject_special_tokens
@@ -176,7 +176,10 @@ class Hunt:
             sig = self._attribute(v, text)
             witness = self._known.get(sig, text) if sig is not None else text
             if sig is None and self._should_shrink(key):
-                witness = minimize(text, self.fails_like(v), max_calls=MIN_CALLS_OF.get(v.property, MIN_CALLS))
+                try:
+                    witness = minimize(text, self.fails_like(v), max_calls=MIN_CALLS_OF.get(v.property, MIN_CALLS))
+                except NotFailing:  # flaky (a race, a timing): the input that failed is the witness
+                    witness = text
                 shrunk = [w for w in check(Observation(witness, self.backends, self.specials), (v.property,)) if _verdict_key(w) == key]
                 v = shrunk[0] if shrunk else v
                 sig = signature(v, self.subject, witness, self.backends[self.reference], self._unicode_versions(v))

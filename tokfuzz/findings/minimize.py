@@ -33,7 +33,11 @@ from collections.abc import Callable, Sequence
 
 import regex
 
-__all__ = ["graphemes", "is_one_minimal", "minimize"]
+__all__ = ["NotFailing", "graphemes", "is_one_minimal", "minimize"]
+
+
+class NotFailing(ValueError):
+    """The input handed to ``minimize`` does not fail (any more): nothing to shrink."""
 
 _GRAPHEME = regex.compile(r"\X")
 # Replacement code points, simplest first; a code point is only ever replaced by a
@@ -165,14 +169,15 @@ def minimize(text: str, fails: Callable[[str], bool], *, max_calls: int = 3000) 
     it if an exception should count as a failure).
 
     Raises:
-        ValueError: ``max_calls < 1``, or ``fails(text)`` is false ("input does not
-            fail: nothing to minimize").
+        ValueError: ``max_calls < 1``.
+        NotFailing: ``fails(text)`` is false ("input does not fail: nothing to
+            minimize"): the failure did not come back (flaky, timing, a race).
     """
     if max_calls < 1:
         raise ValueError(f"max_calls must be >= 1, got {max_calls}")
     shrinker = _Shrinker(text, fails, max_calls)
     if not shrinker.test(text):
-        raise ValueError("input does not fail: nothing to minimize")
+        raise NotFailing("input does not fail: nothing to minimize")
     try:
         shrinker.shrink()
         while shrinker.simplify():

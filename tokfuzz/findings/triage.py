@@ -156,8 +156,9 @@ def signature(verdict: Verdict, subject: str, witness: str, reference: Backend |
     shape names the cause rather than the noise around it; ``reference`` (the
     subject's reference backend) lets the shape mark out-of-vocabulary characters;
     ``unicode_versions`` (backend name -> the Unicode version of its own tables, where
-    declared) turns a Unicode version skew into one class (``unicode_skew``).
+    declared) turns a Unicode version skew into one class (``unicode_skew``). A verdict
+    that names its own ``shape`` (streaming_decode, special_tokens) keeps it.
     """
     skew = unicode_skew(witness, unicode_versions or {})
     return "|".join((verdict.property, subject, ",".join(verdict.backends), verdict.kind,
-                     skew or shape(witness, reference, verdict.kind)))
+                     verdict.shape or skew or shape(witness, reference, verdict.kind)))

@@ -65,6 +65,11 @@ class Verdict:
     ``explain`` is the human-readable detail or a function making it: token pieces
     cost library calls, and most failures of a campaign belong to known classes and
     are never shown, so ``detail`` is computed on first use (and kept).
+
+    ``shape``, when set, is the last field of the class signature in place of the
+    witness's code point classes (tokfuzz.findings.triage.signature): for properties
+    whose cause is not the witness's characters (where a stream leaves the full
+    decode; how a text spells a special token).
     """
 
     property: str
@@ -72,6 +77,7 @@ class Verdict:
     kind: str
     explain: str | Callable[[], str] = field(repr=False, compare=False)
     observed: dict[str, Any] = field(default_factory=dict)
+    shape: str | None = None
 
     @builtins.property  # ``property`` is a field here
     def detail(self) -> str:

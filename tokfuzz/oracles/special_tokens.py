@@ -21,6 +21,14 @@ Verdict kinds:
 * ``special-missing`` (a sorted pair): one backend holds such a string as special, the
   other declares a special-token table without it.
 
+The class shape (``Verdict.shape``) of ``injection``, ``special-id-differs`` and
+``special-missing`` is how the input spells the tokens: ``as-is``, or ``nfkc`` when one
+is spelled only after NFKC (full-width ``＜s＞``). Which special token it is does not
+make another class: a library matching its added tokens in user text matches them all.
+``control-id`` has shape ``spells-another`` when the input spells some other special
+token (a library holding the specials under other ids: tokie's cl100k ``<|fim_middle|>``),
+else the witness's shape (which text a normalizer or a port maps to a control id).
+
 A backend's table is its ``special_tokens`` member (string -> id, as the library
 holds it); a backend without one is held to the subject's table
 (``Observation.specials``), since its ids are the model's ids.
@@ -29,7 +37,7 @@ holds it); a backend without one is held to the subject's table
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from tokfuzz.backends.base import backend_memo, is_unknown_token, token_pieces
 from tokfuzz.oracles.observation import Observation, Raised, Verdict, describe_text
@@ -48,6 +56,11 @@ def _speller(obs: Observation) -> Callable[[str], bool]:
     text = obs.text
     folded = text if text.isascii() else unicodedata.normalize("NFKC", text)
     return lambda token: token in text or token in folded
+
+
+def _spelling(text: str, tokens: Iterable[str]) -> str:
+    """``as-is`` when ``text`` holds every token as it is, else ``nfkc`` (module docstring)."""
+    return "as-is" if all(t in text for t in tokens) else "nfkc"
 
 
 def _by_id(obs: Observation, name: str, table: Mapping[str, int]) -> dict[int, list[str]]:
@@ -105,7 +118,12 @@ def special_injection(obs: Observation, name: str) -> list[Verdict]:
             return (f"{name}.encode({describe_text(obs.text)}) yields control id(s) {tokens}: the text {how} "
                     f"them; ids {ids} pieces {token_pieces(backend, ids)}")
 
-        out.append(Verdict("special_tokens", (name,), kind, detail, {name: ids, "special": {s: i for i, s in found.items()}}))
+        if kind == "injection":
+            shape: str | None = _spelling(obs.text, found.values())
+        else:
+            shape = "spells-another" if any(spells(t) for t in table) else None
+        out.append(Verdict("special_tokens", (name,), kind, detail, {name: ids, "special": {s: i for i, s in found.items()}},
+                           shape))
     return out
 
 
@@ -142,6 +160,6 @@ def special_agreement(obs: Observation, reference: str | None = None) -> list[Ve
                 return f"special-token ids differ between {ref} and {other}: {rows}"
 
             observed = {ref: {t: a for t, (a, _) in found.items()}, other: {t: b for t, (_, b) in found.items()}}
-            out.append(Verdict("special_tokens", pair, kind, detail, observed))
+            out.append(Verdict("special_tokens", pair, kind, detail, observed, _spelling(obs.text, found)))
     return out
 

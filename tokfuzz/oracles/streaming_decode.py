@@ -21,8 +21,8 @@ Detokenizers under test on backend ``name`` (tokfuzz.backends.detokenizers):
 Id streams (``stream_sources``): ``encode``, ``prompt``, ``bytes``, ``split``, ``control``,
 each a pure function of the input text, so the corpus stays text.
 
-A failing (detokenizer, stream) pair is one verdict of kind ``{label}:{stream}:{what}``,
-``what`` the first that holds:
+A failing detokenizer is one verdict per input of kind ``{label}:{what}`` (the first
+failing stream's; its name in ``observed["source"]``), ``what`` the first that holds:
 
 * ``raises:{Type}``: a step or the flush raised (a ``cmd:`` port that died or hung is
   a ``timeout`` / ``crash:…`` verdict, as every oracle reports those);
@@ -31,9 +31,14 @@ A failing (detokenizer, stream) pair is one verdict of kind ``{label}:{stream}:{
 * ``dropped``: got is a shorter subsequence of expected (no flush, held text lost);
 * ``differs``: anything else.
 
+Its ``shape`` (the class signature's last field, ``stream_shape``) is the character
+where the stream leaves the full decode, not the witness's characters: one cause (a
+strict ``decode`` of ids that end inside a character, a genuine U+FFFD held as if
+partial, a SentencePiece space) is one class whatever script the minimizer kept.
+
 A stream whose full decode raises is skipped: that is roundtrip's finding.
-``observed``: ``{name: streamed ids, "prompt": ids (if any), "emitted": [piece per id...,
-flush], "error": "Type: message" (if raised)}``.
+``observed``: ``{name: streamed ids, "source": stream name, "prompt": ids (if any),
+"emitted": [piece per id..., flush], "error": "Type: message" (if raised)}``.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from tokfuzz.backends.detokenizers import INITIAL_OFFSET, HoldPartialUtf8, Prefi
 from tokfuzz.oracles.observation import Observation, Raised, Verdict, describe_text
 from tokfuzz.oracles.stream_sources import IdSource, dummy_prefix, id_sources
 
-__all__ = ["classify", "detokenizers", "streaming_decode"]
+__all__ = ["classify", "detokenizers", "every_stream", "stream_shape", "streaming_decode"]
 
 Make = Callable[[Sequence[int], Sequence[int]], StreamDecoder]
 """A detokenizer factory: ``make(prompt, ids)`` is a fresh decoder for streaming ``ids``
@@ -123,6 +128,28 @@ def classify(expected: str, got: str) -> str | None:
     return "differs"
 
 
+def _char_class(c: str) -> str:
+    """``FFFD``, ``space`` (``str.isspace``), ``ascii`` or ``multibyte`` (two or more
+    UTF-8 bytes: what a token boundary can fall inside)."""
+    if c == "\ufffd":
+        return "FFFD"
+    if c.isspace():
+        return "space"
+    return "ascii" if c.isascii() else "multibyte"
+
+
+def stream_shape(expected: str, got: str, what: str) -> str:
+    """Where a stream that emitted ``got`` (joined) leaves ``expected`` (the full decode):
+    ``at-{class}`` of the first character it lost (``dropped``, ``raises:…``) or emitted
+    wrongly (the others), class as in ``_char_class``; ``at-end`` past the shorter text.
+
+    ``stream_shape("a\u20ac", "a", "dropped") == "at-multibyte"``.
+    """
+    k = len(os.path.commonprefix([expected, got]))
+    side = expected if what == "dropped" or what.startswith("raises:") else got
+    return f"at-{_char_class(side[k])}" if k < len(side) else "at-end"
+
+
 def _stream(make: Make, primed: bool, source: IdSource, pieces: list[str]) -> None:
     """Fill ``pieces`` with what the detokenizer emits for ``source.ids``, then its flush.
     Raises what the detokenizer raises (``pieces`` keeps what came before)."""
@@ -137,8 +164,20 @@ def _stream(make: Make, primed: bool, source: IdSource, pieces: list[str]) -> No
 
 
 def streaming_decode(obs: Observation, name: str) -> list[Verdict]:
+    """Failing verdicts of every detokenizer of backend ``name`` over the id streams of
+    ``obs.text``, at most one per kind: the first stream's (``every_stream``).
+    """
+    out: dict[str, Verdict] = {}
+    for v in every_stream(obs, name):
+        out.setdefault(v.kind, v)
+    return list(out.values())
+
+
+def every_stream(obs: Observation, name: str) -> list[Verdict]:
     """Failing verdicts of every detokenizer of backend ``name`` over every id stream of
-    ``obs.text`` (module docstring); [] when encode raised (roundtrip's finding).
+    ``obs.text``, one per failing (detokenizer, stream) pair, in the order of
+    ``stream_sources.id_sources`` (module docstring); [] when encode raised (roundtrip's
+    finding).
 
     Cost per input: for ``n`` ids, five streams of about ``n`` ids (``bytes``: one per
     UTF-8 byte); per stream one full decode, then per id two ``decode`` calls of short
@@ -179,12 +218,14 @@ def streaming_decode(obs: Observation, name: str) -> list[Verdict]:
 
 def _verdict(obs: Observation, name: str, label: str, source: IdSource, what: str, expected: str,
              pieces: list[str], raised: Raised | None) -> Verdict:
-    observed: dict[str, Any] = {name: source.ids, "emitted": pieces}
+    observed: dict[str, Any] = {name: source.ids, "source": source.name, "emitted": pieces}
     if source.prompt:
         observed["prompt"] = source.prompt
     if raised is not None:
         observed["error"] = raised.to_json()["error"]
-    kind = what if what == "timeout" or what.startswith("crash:") else f"{label}:{source.name}:{what}"
+    isolated = what == "timeout" or what.startswith("crash:")
+    kind = what if isolated else f"{label}:{what}"
+    shape = None if isolated else stream_shape(expected, "".join(pieces), what)
 
     def detail() -> str:
         context = f" after prompt {source.prompt}" if source.prompt else ""
@@ -193,4 +234,4 @@ def _verdict(obs: Observation, name: str, label: str, source: IdSource, what: st
         return (f"{name} {label} streaming the {source.name} ids of {describe_text(obs.text)}: {what}; "
                 f"ids {source.ids}{context}, pieces {token_pieces(obs.backends[name], source.ids)}; "
                 f"emitted {pieces!r}; {how}")
-    return Verdict("streaming_decode", (name,), kind, detail, observed)
+    return Verdict("streaming_decode", (name,), kind, detail, observed, shape)
