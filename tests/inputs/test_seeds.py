@@ -6,7 +6,7 @@ import unicodedata
 
 import regex
 
-from tokfuzz.inputs.seeds import MAX_SEEDS, seed_inputs
+from tokfuzz.inputs.seeds import MAX_SEEDS, RUN_LENGTH, seed_inputs
 
 
 def test_seeds_are_deterministic_distinct_and_capped() -> None:
@@ -55,3 +55,10 @@ def test_seeds_carry_grapheme_break_cases() -> None:
     assert {"a\r\nb", "\u0915\u094d\u0937"} <= seeds
     assert count("^[a1 ]\\p{Mn}") >= 100  # a base (or a space) with an Extend mark
     assert count("\\p{Mc}") >= 30  # SpacingMark
+
+
+def test_seeds_hold_one_character_runs_early_for_the_slow_input_property() -> None:
+    runs = seed_inputs()[100:109]
+    assert all(len(set(run.lstrip("a"))) == 1 or len(set(run)) == 1 for run in runs)
+    assert "a" * RUN_LENGTH in runs and " " * RUN_LENGTH in runs and "a" + "\u0301" * RUN_LENGTH in runs
+    assert all(RUN_LENGTH <= len(run) <= RUN_LENGTH + 1 for run in runs)

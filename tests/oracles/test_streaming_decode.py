@@ -87,8 +87,9 @@ def test_the_property_gives_one_verdict_per_kind_shaped_by_where_the_stream_leav
 @pytest.mark.parametrize(("expected", "got", "what", "shape"), [
     ("a\u20ac", "a", "dropped", "at-multibyte"), ("a\u20ac", "a\ufffd", "replacement-char", "at-FFFD"),
     ("a b", "ab", "dropped", "at-space"), ("ab", "abab", "duplicated", "at-ascii"), ("ab", "ab<s>", "differs", "at-ascii"),
-    ("a\ufffd", "a", "dropped", "at-FFFD"), ("ab", "a", "raises:ValueError", "at-ascii"), ("ab", "abc", "differs", "at-ascii"),
-    ("abc", "ab", "differs", "at-end")])
+    ("a\ufffd", "a", "dropped", "tail-FFFD"), ("a \ufffd", "a", "dropped", "tail-FFFD"), ("\ufffda", "a", "dropped", "at-FFFD"),
+    ("ab", "a", "raises:ValueError", "at-ascii"), ("a\ufffd", "a", "raises:ValueError", "at-multibyte"),
+    ("a\u2003", "a", "raises:ValueError", "at-multibyte"), ("ab", "abc", "differs", "at-ascii"), ("abc", "ab", "differs", "at-end")])
 def test_stream_shape_names_the_first_character_lost_or_emitted_wrongly(expected: str, got: str, what: str, shape: str) -> None:
     assert stream_shape(expected, got, what) == shape
 

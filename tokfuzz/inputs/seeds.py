@@ -16,6 +16,11 @@ first, every run. They come from three standards, all read from data already ins
   Extended_Pictographic, regional indicator pairs), with marks taken from ``unicodedata``.
   The UCD's GraphemeBreakTest.txt is not shipped by any installed package, so the cases
   are derived from the rules, not copied.
+
+And, early, runs of one character (``RUN_LENGTH`` code points): a pre-token that never
+splits is where BPE merging and regex backtracking go superlinear (the slow_input
+property: one letter or one space repeated is quadratic in tokie's encode; tiktoken's
+o200k pattern backtracks on a long run of spaces), and where chunking Rust encoders cut.
 """
 
 from __future__ import annotations
@@ -40,6 +45,24 @@ _LAST_CODE_POINT = 0x1FFFF
 covered by the ones in the BMP)."""
 
 ZWJ = "\u200d"
+
+RUN_LENGTH = 4096
+"""Code points per one-character run seed: ~40 ms in a quadratic encoder (tokie's on
+cl100k_base), well under a millisecond in a linear one, so the slow_input screen sees it."""
+
+_RUN_CHARS = ("a", " ", "\n", "\t", "1", ".", "\u4e2d", "\u0301", "\U0001f642")
+"""Letter, space, newline, tab, digit, punctuation, CJK ideograph, a combining mark
+(one grapheme cluster of 4097 code points after a letter, UAX #29 GB9), an emoji."""
+
+
+_RUNS_AFTER = 100
+"""The runs come after this many emoji seeds: the slow_input screen compares an input's
+time per byte with the backend's running median, which needs inputs before it."""
+
+
+def _run_seeds() -> list[str]:
+    """One character repeated ``RUN_LENGTH`` times, per ``_RUN_CHARS`` (the mark after an ``a``)."""
+    return [("a" if unicodedata.category(c) == "Mn" else "") + c * RUN_LENGTH for c in _RUN_CHARS]
 
 
 def _every(items: Sequence[str], count: int) -> list[str]:
@@ -114,7 +137,9 @@ def _grapheme_seeds() -> list[str]:
 @functools.cache
 def _seeds() -> tuple[str, ...]:
     ordered: dict[str, None] = {}
-    for part in (_emoji_seeds(), _normalization_seeds(), _hangul_seeds(), _grapheme_seeds()):
+    emoji = _emoji_seeds()
+    for part in (emoji[:_RUNS_AFTER], _run_seeds(), emoji[_RUNS_AFTER:], _normalization_seeds(), _hangul_seeds(),
+                 _grapheme_seeds()):
         ordered.update(dict.fromkeys(part))
     return tuple(ordered)[:MAX_SEEDS]
 
@@ -122,7 +147,8 @@ def _seeds() -> tuple[str, ...]:
 def seed_inputs() -> list[str]:
     """The campaign's first inputs: at most ``MAX_SEEDS`` distinct strings, deterministic.
 
-    In order: RGI emoji (UTS #51), five per string separated by spaces (~800 strings);
+    In order: RGI emoji (UTS #51, one-character runs of ``RUN_LENGTH`` after the
+    first ``_RUNS_AFTER``), five per string separated by spaces (~800 strings);
     characters whose NFD/NFKD differ, next to their NFD and NFKC forms (UAX #15, 700
     sampled evenly over planes 0-1); Hangul syllables next to their jamo (150); grapheme
     cluster boundary cases (UAX #29, ~700). Every string is a sequence of Unicode

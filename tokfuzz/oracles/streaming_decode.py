@@ -128,26 +128,36 @@ def classify(expected: str, got: str) -> str | None:
     return "differs"
 
 
-def _char_class(c: str) -> str:
-    """``FFFD``, ``space`` (``str.isspace``), ``ascii`` or ``multibyte`` (two or more
-    UTF-8 bytes: what a token boundary can fall inside)."""
-    if c == "\ufffd":
+def _char_class(c: str, fffd: bool = True) -> str:
+    """``FFFD`` (if ``fffd``), ``multibyte`` (any non-ASCII character: two or more UTF-8
+    bytes, what a token boundary can fall inside), ``space`` (ASCII whitespace) or
+    ``ascii``."""
+    if c == "\ufffd" and fffd:
         return "FFFD"
-    if c.isspace():
-        return "space"
-    return "ascii" if c.isascii() else "multibyte"
+    if not c.isascii():
+        return "multibyte"
+    return "space" if c.isspace() else "ascii"
 
 
 def stream_shape(expected: str, got: str, what: str) -> str:
-    """Where a stream that emitted ``got`` (joined) leaves ``expected`` (the full decode):
-    ``at-{class}`` of the first character it lost (``dropped``, ``raises:…``) or emitted
-    wrongly (the others), class as in ``_char_class``; ``at-end`` past the shorter text.
+    """Where a stream that emitted ``got`` (joined) leaves ``expected`` (the full decode).
+
+    * ``tail-FFFD``: ``dropped`` of a tail ending in U+FFFD (``got`` a prefix of
+      ``expected``): a detokenizer that takes a trailing U+FFFD for an incomplete
+      character holds it for ever, whatever precedes it;
+    * ``at-{class}`` (``_char_class``): the first character it lost (``dropped``,
+      ``raises:…``: a U+FFFD counts as ``multibyte`` there, the window ended inside it)
+      or emitted wrongly (the other kinds);
+    * ``at-end``: past the shorter text.
 
     ``stream_shape("a\u20ac", "a", "dropped") == "at-multibyte"``.
     """
+    if what == "dropped" and expected.endswith("\ufffd") and expected.startswith(got):
+        return "tail-FFFD"
     k = len(os.path.commonprefix([expected, got]))
-    side = expected if what == "dropped" or what.startswith("raises:") else got
-    return f"at-{_char_class(side[k])}" if k < len(side) else "at-end"
+    raises = what.startswith("raises:")
+    side = expected if what == "dropped" or raises else got
+    return f"at-{_char_class(side[k], fffd=not raises)}" if k < len(side) else "at-end"
 
 
 def _stream(make: Make, primed: bool, source: IdSource, pieces: list[str]) -> None:
