@@ -181,3 +181,22 @@ def test_minimizing_a_quadratic_run_on_tokie_keeps_one_letter(subject) -> None:
     assert minimize("a" * 3000, fails, max_calls=40) == "a"
     assert len(calls) <= 20
     assert EXPONENT_LIMIT == 1.5
+
+
+def test_a_cold_first_call_does_not_hide_a_quadratic_one_character_unit() -> None:
+    class ColdStart(Sleeps):
+        """A port whose first call pays a JIT's cold start (0.2 s), then a quadratic encode."""
+
+        calls = 0
+
+        def encode(self, text: str) -> list[int]:
+            ColdStart.calls += 1
+            if ColdStart.calls == 1:
+                time.sleep(0.2)
+            return super().encode(text)
+
+    backend = ColdStart("cold-start", _quadratic)
+    obs = Observation("a", {backend.name: backend})
+    [v] = slow_input(obs, backend.name)  # the observation's encode is the cold call
+    assert obs.seconds[backend.name] >= 0.2
+    assert v.kind == "superlinear-encode" and v.observed["exponent"] > EXPONENT_LIMIT

@@ -18,7 +18,9 @@ machine's other load up to 4× oversubscription), else the wall clock (``cmd:``/
 whose ladder runs on to ``PORT_FLOOR_S``, 50 ms: a JIT's noise and caches blur small sizes).
 The exponent is the least-squares slope of log best-seconds over log bytes of the three
 largest sizes clear of the fixed cost; a positive within ``CONFIRM_MARGIN`` of the limit,
-or on the wall clock, is re-timed on fresh texts (noise only adds time). For a library
+or on the wall clock, is re-timed on fresh texts (noise only adds time; on the wall clock
+every size, positive or not: a port's cold JIT slows the first, smallest size and flattens
+the slope). For a library
 in-process with three sizes clear of the fixed cost, a length probe then encodes the
 largest ladder size (at most 16× the longest timed) once if predicted (exponent >= 1.5)
 under ``PROBE_CAP_S`` (1 s): only its exception counts (ports are not probed: their small
@@ -210,6 +212,9 @@ class _Ladder:
         tiny = [got for got in (self.timed(self.unit[:1]) for _ in range(REPS + 2)) if not isinstance(got[1], Raised)]
         self.overhead = [min(float(g[i]) for g in tiny) for i in range(4)] if tiny else [0.0] * 4
         start, size = max(1, math.ceil(BASE_BYTES / self.per_cp)), len(self.unit)
+        if known_s is not None:  # the unit's own time, less a call's fixed cost; a one-code-point
+            # unit is all fixed cost (and the observation's was maybe a port's cold first call)
+            known_s = None if size == 1 else max(known_s - self.overhead[0], 0.0)
         while known_s is not None and start > 1 and known_s * (start / size) ** (2 if start > size else 1) > CALL_CAP_S:
             start //= 4  # the input alone is slow: start where a quadratic stays under the cap
         top = self.climb(start)
@@ -229,8 +234,11 @@ class _Ladder:
                 if isinstance(got[1], Raised):
                     self.raised(got, self.text(probe))  # type: ignore[arg-type]
         fits = [self.out.fit(call) for call in ("encode", "decode") if self.out.superlinear(call)]
-        if any(self.out.clock != "cpu" or f[2] <= EXPONENT_LIMIT + CONFIRM_MARGIN for f in fits if f):
-            for n in sorted(self.points)[-2:]:  # confirm on fresh texts: noise only adds time
+        port = self.out.clock != "cpu"
+        if port or any(f[2] <= EXPONENT_LIMIT + CONFIRM_MARGIN for f in fits if f):
+            # Re-time on fresh texts (noise only adds time): a port's every size, since a
+            # cold JIT slows its first, smallest size and hides a quadratic; else the two largest.
+            for n in sorted(self.points) if port else sorted(self.points)[-2:]:
                 self.measure(n, fresh_only=True)
             self._collect()
         return self.out
