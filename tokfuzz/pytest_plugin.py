@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 
 from tokfuzz.backends.base import Backend, BackendUnavailable, ConfigError
+from tokfuzz.backends.forked import Forked
 from tokfuzz.findings.corpus import Case, Corpus, CorpusError
 from tokfuzz.findings.paths import existing_corpus
 from tokfuzz.oracles import describe_text
@@ -138,7 +139,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def tokfuzz_backends(pytestconfig: pytest.Config) -> Iterator[_Subjects]:
     """Session cache: subject name -> its loaded backends (loaded on first use)."""
-    yield _Subjects(pytestconfig.stash.get(_PROJECT, None))
+    subjects = _Subjects(pytestconfig.stash.get(_PROJECT, None))
+    try:
+        yield subjects
+    finally:
+        subjects.close()
 
 
 class _Subjects:
@@ -149,6 +154,22 @@ class _Subjects:
     def __init__(self, project: ProjectConfig | None = None) -> None:
         self._project = project
         self._cache: dict[str, dict[str, Backend] | str | ConfigError] = {}
+        self._forks: dict[str, Forked] = {}
+
+    def forked(self, name: str) -> Forked:
+        """One ``Forked`` child over subject ``name``'s loaded backends, shared by its
+        ``vocab`` cases (tokfuzz.findings.replay.replay_case)."""
+        if name not in self._forks:
+            loaded = self.get(name)
+            assert not isinstance(loaded, str), name
+            self._forks[name] = Forked(loaded)
+        return self._forks[name]
+
+    def close(self) -> None:
+        """Stop the forked children."""
+        for forked in self._forks.values():
+            forked.close()
+        self._forks.clear()
 
     def get(self, name: str) -> dict[str, Backend] | str:
         if name not in self._cache:
@@ -175,7 +196,8 @@ def check_case(case: Case, backends: Any) -> None:
     loaded = backends.get(case.subject)
     if isinstance(loaded, str):
         pytest.skip(f"subject {case.subject} does not load here: {loaded}")
-    result = replay_case(case, loaded)
+    forked = backends.forked(case.subject) if case.property == "vocab" and hasattr(backends, "forked") else None
+    result = replay_case(case, loaded, forked=forked)
     if result.skipped:
         pytest.skip(result.reason)
     where = f"{case.property} on {case.subject} [{', '.join(case.backends)}] input {describe_text(case.input)}"

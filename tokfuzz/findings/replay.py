@@ -41,19 +41,25 @@ class ReplayResult:
 
 
 def replay_case(case: Case, backends: Mapping[str, Backend], *, extra_specs: Sequence[str] = (),
-                timeout: float = DEFAULT_TIMEOUT) -> ReplayResult:
+                timeout: float = DEFAULT_TIMEOUT, forked: Forked | None = None) -> ReplayResult:
     """Re-run ``case`` with ``backends`` (its subject's, reference first).
 
     A ``timeout`` or ``crash:…`` case is re-run in a child process
     (tokfuzz.backends.isolated) loading ``case.subject`` with ``extra_specs``: it
     reproduces when the recorded call on the witness still hangs past ``timeout``
-    seconds, or still kills the process the same way.
+    seconds, or still kills the process the same way. A ``vocab`` case runs in
+    ``forked`` (a ``Forked`` over these ``backends``, shared by a subject's cases: one
+    fork instead of one per case, 10.8 s -> 0.8 s for cl100k_base's 35), else in a
+    fork of its own.
     """
     missing = [b for b in case.backends if b not in backends]
     if missing:
         return ReplayResult(case, False, True, skipped=True, reason=f"backend(s) {', '.join(missing)} not loaded")
     if case.property == "vocab":  # one id of `tokfuzz vocab`, crash and hang kinds included
-        return _replay_vocab(case, backends, timeout)
+        if forked is not None:
+            return _replay_vocab(case, forked)
+        with Forked(backends, timeout) as own:
+            return _replay_vocab(case, own)
     kind = _kind(case)
     if kind == "timeout" or kind.startswith("crash:"):
         return _replay_isolated(case, kind, extra_specs, timeout)
@@ -73,17 +79,17 @@ def _kind(case: Case) -> str:
     return case.signature.split("|")[3] if case.signature.count("|") >= 4 else ""
 
 
-def _replay_vocab(case: Case, backends: Mapping[str, Backend], timeout: float) -> ReplayResult:
+def _replay_vocab(case: Case, forked: Forked) -> ReplayResult:
     """A ``vocab`` case: ``vocab_id`` (tokfuzz.oracles.vocab) on ``observed["id"]`` with
-    the subject's backends, the in-process ones in a forked child (tokfuzz.backends.forked:
-    an id that kills a library comes back as a ``crash:…`` verdict, as the sweep saw it).
-    Reproduces when a verdict of the case's kind and backends comes back."""
+    the subject's backends, the in-process ones in the forked child (tokfuzz.backends.forked:
+    an id that kills a library comes back as a ``crash:…`` verdict, as the sweep saw it, and
+    a new child serves the next case). Reproduces when a verdict of the case's kind and
+    backends comes back."""
     token = case.observed.get("id")
     if not isinstance(token, int) or isinstance(token, bool):
         return ReplayResult(case, False, True, skipped=True, reason="a vocab case needs an integer observed['id']")
     kind = _kind(case)
-    with Forked(backends, timeout) as forked:
-        found = vocab_id(forked.backends, token)
+    found = vocab_id(forked.backends, token)
     verdicts = tuple(v for v in found if v.backends == tuple(case.backends) and (not kind or v.kind == kind))
     return ReplayResult(case, bool(verdicts), bool(verdicts) == (case.status != "fixed"), verdicts=verdicts)
 
@@ -109,18 +115,24 @@ def replay_cases(cases: Iterable[Case], subjects: Iterable[str] | None = None, e
     cannot load skips its cases with the reason."""
     wanted = set(subjects) if subjects is not None else None
     loaded: dict[str, Subject | str] = {}
+    forks: dict[str, Forked] = {}
     out: list[ReplayResult] = []
-    for case in cases:
-        if wanted is not None and case.subject not in wanted:
-            continue
-        if case.subject not in loaded:
-            try:
-                loaded[case.subject] = load_subject(case.subject, extra_specs)
-            except BackendUnavailable as exc:
-                loaded[case.subject] = str(exc)
-        subject = loaded[case.subject]
-        if isinstance(subject, str):
-            out.append(ReplayResult(case, False, True, skipped=True, reason=subject))
-        else:
-            out.append(replay_case(case, subject.backends, extra_specs=extra_specs))
+    try:
+        for case in cases:
+            if wanted is not None and case.subject not in wanted:
+                continue
+            if case.subject not in loaded:
+                try:
+                    loaded[case.subject] = load_subject(case.subject, extra_specs)
+                except BackendUnavailable as exc:
+                    loaded[case.subject] = str(exc)
+            subject = loaded[case.subject]
+            if isinstance(subject, str):
+                out.append(ReplayResult(case, False, True, skipped=True, reason=subject))
+                continue
+            forked = forks.setdefault(case.subject, Forked(subject.backends)) if case.property == "vocab" else None
+            out.append(replay_case(case, subject.backends, extra_specs=extra_specs, forked=forked))
+    finally:
+        for forked in forks.values():
+            forked.close()
     return out
