@@ -58,6 +58,8 @@ def test_fuzz_finds_stores_then_knows_and_replay_agrees(tmp_path: Path, capsys: 
     data = json.loads(report.read_text(encoding="utf-8"))
     assert set(data) >= {"seconds", "inputs", "subjects", "findings"}
     assert data["inputs"] > 0 and data["subjects"] == ["custom"]
+    [run] = data["subject_runs"]  # distinct inputs, the repeats hypothesis drew, their code points
+    assert run["repeats"] > 0 and run["codepoints"] >= run["inputs"] and data["repeats"] == run["repeats"]
     zwj = [f for f in data["findings"] if f["input"] == "\u200d"]
     assert zwj and all(f["new"] for f in zwj)
     lines = (corpus / "custom.jsonl").read_text(encoding="utf-8").splitlines()
@@ -86,5 +88,5 @@ def test_progress_line_counts_only_running_subjects_rate() -> None:
 
     progress = CampaignProgress(Console(file=open(os.devnull, "w")), ["a", "b"], 60)
     line = progress.line({"a": (1000, 10.0, 3, 1, True), "b": (500, 5.0, 2, 2, False)})
-    assert "1,500 inputs" in line and "100 inputs/s" in line
+    assert "1,500 unique inputs" in line and "100 inputs/s" in line
     assert "classes 5 (3 new, 2 known)" in line and "[b]" in line

@@ -49,7 +49,7 @@ class CampaignProgress:
         new = sum(s[3] for s in status.values())
         left = max(0.0, self.seconds - (time.monotonic() - self.started))
         busy = ", ".join(sorted(k for k, s in status.items() if not s[4])) or "loading models"
-        return (f"{inputs:,} inputs  {rate:,.0f} inputs/s  classes {classes} ({new} new, {classes - new} known)  "
+        return (f"{inputs:,} unique inputs  {rate:,.0f} inputs/s  classes {classes} ({new} new, {classes - new} known)  "
                 f"~{left:.0f} s left  [{busy}]")
 
     def update(self, status: Mapping[str, tuple[int, float, int, int, bool]]) -> None:

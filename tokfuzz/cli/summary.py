@@ -20,14 +20,14 @@ def print_summary(console: Console, runs: Sequence[SubjectRun], stored: Sequence
     """Per-subject throughput, then one row per new class as the corpus now stores it
     (``stored``: the cases this campaign added), with its minimal witness."""
     subjects = Table(title="subjects")
-    for col in ("subject", "backends", "load s", "inputs", "inputs/s", "classes", "new"):
+    for col in ("subject", "backends", "load s", "unique inputs", "inputs/s", "code points/s", "repeats", "classes", "new"):
         subjects.add_column(col, justify="right" if col not in ("subject", "backends") else "left")
     for r in runs:
         if r.error and not r.findings:
-            subjects.add_row(r.label, f"[red]failed: {escape(r.error)}[/red]", "", "", "", "", "")
+            subjects.add_row(r.label, f"[red]failed: {escape(r.error)}[/red]", "", "", "", "", "", "", "")
             continue
         subjects.add_row(r.label, ", ".join(r.versions), f"{r.load_seconds:.1f}", f"{r.inputs:,}", f"{r.rate:,.0f}",
-                         str(len(r.findings)), str(sum(f.new for f in r.findings)))
+                         f"{r.codepoint_rate:,.0f}", f"{r.repeats:,}", str(len(r.findings)), str(sum(f.new for f in r.findings)))
     console.print(subjects)
     merged = merge_findings(f for r in runs for f in r.findings)
     counts = {(f.subject, f.signature): f.count for f in merged}
@@ -72,11 +72,15 @@ def _print_cases(console: Console, stored: Sequence[Case], counts: Mapping[tuple
 
 
 def report_json(runs: Sequence[SubjectRun], seconds: float) -> dict[str, Any]:
-    """``{"seconds", "inputs", "subjects", "findings": [...]}`` as DESIGN §6 fixes it,
-    plus per-subject throughput under ``"subject_runs"``."""
+    """``{"seconds", "inputs", "subjects", "findings": [...]}`` as DESIGN §6 fixes it
+    (``inputs``: distinct inputs checked), plus ``repeats`` (inputs handed again, not
+    re-checked), ``codepoints`` (of the distinct inputs) and per-subject throughput
+    under ``"subject_runs"``."""
     return {
         "seconds": seconds,
         "inputs": sum(r.inputs for r in runs),
+        "repeats": sum(r.repeats for r in runs),
+        "codepoints": sum(r.codepoints for r in runs),
         "subjects": [r.subject for r in runs],
         "findings": [
             {"signature": f.signature, "property": f.property, "subject": f.subject, "backends": list(f.backends),
@@ -85,6 +89,7 @@ def report_json(runs: Sequence[SubjectRun], seconds: float) -> dict[str, Any]:
         ],
         "subject_runs": [
             {"subject": r.subject, "engine": r.engine, "inputs": r.inputs, "seconds": r.seconds, "inputs_per_s": round(r.rate, 1),
+             "repeats": r.repeats, "codepoints": r.codepoints, "codepoints_per_s": round(r.codepoint_rate, 1),
              "load_seconds": r.load_seconds, "versions": r.versions, "error": r.error}
             for r in runs
         ],

@@ -83,7 +83,8 @@ def run_atheris(
            "TOKFUZZ_MUTATOR": mutator, "TOKFUZZ_PROPERTIES": ",".join(properties), "TOKFUZZ_ON_FINDING": "record",
            "TOKFUZZ_RECORD": str(record), "TOKFUZZ_SKIP": str(skip_path), "TOKFUZZ_TIMEOUT": str(timeout),
            "TOKFUZZ_SECONDS": ""}
-    total: dict[str, Any] = {"inputs": 0, "seconds": 0.0, "execs": 0, "findings": [], "crashes": []}
+    total: dict[str, Any] = {"inputs": 0, "repeats": 0, "codepoints": 0, "seconds": 0.0, "execs": 0, "findings": [],
+                             "crashes": []}
     skip: list[str] = []
     for attempt in range(_MAX_RESTARTS + 1):
         left = seconds - total["seconds"]
@@ -139,7 +140,8 @@ def _combined(total: dict[str, Any], state: dict[str, Any], execs: int | None = 
     """``total`` (ended children) plus one child's ``state``: inputs and seconds add up,
     findings merge per signature (counts added)."""
     out = {**state, **{k: total[k] for k in ("crashes",)}}
-    out["inputs"] = total["inputs"] + int(state.get("inputs", 0))
+    for key in ("inputs", "repeats", "codepoints"):
+        out[key] = total.get(key, 0) + int(state.get(key, 0))
     out["seconds"] = round(total["seconds"] + float(state.get("seconds", 0.0)), 3)
     if execs is not None:
         out["execs"] = total["execs"] + execs

@@ -166,7 +166,8 @@ class _Target:
         if self.config.state is None:
             return
         state: dict[str, Any] = {
-            "subject": self.config.subject, "inputs": self.hunt.inputs,
+            "subject": self.config.subject, "inputs": self.hunt.inputs, "repeats": self.hunt.repeats,
+            "codepoints": self.hunt.codepoints,
             "seconds": round(self._last_state - self.hunt.started, 3), "load_seconds": self.load_seconds,
             "versions": self.versions, "unavailable": self.unavailable,
             "findings": [_finding_json(f) for f in self.hunt.findings.values()],

@@ -108,7 +108,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     except _StoreFailed as exc:  # stop: the findings go back to the campaign, which shows them
         run.error = str(exc)
     run.seconds = round(time.monotonic() - t1, 2)
-    run.inputs = hunt.inputs
+    run.inputs, run.repeats, run.codepoints = hunt.inputs, hunt.repeats, hunt.codepoints
     run.findings = list(hunt.findings.values())
     report(time.monotonic())
     return run
@@ -141,9 +141,10 @@ def _atheris_subject(config: CampaignConfig, subject: str, seconds: float, progr
     for f in findings:  # the child's corpus may have grown during the run; new means new to the campaign
         f.new = f.new and f.signature not in known
     crashes = [Crash(subject, "atheris", **c) for c in state.get("crashes", [])]
-    run = SubjectRun(subject, "atheris", int(state.get("execs", 0)), float(state.get("seconds", 0.0)),
+    run = SubjectRun(subject, "atheris", int(state.get("inputs", 0)), float(state.get("seconds", 0.0)),
                      float(state.get("load_seconds", 0.0)), findings, state.get("versions", {}),
-                     state.get("unavailable", {}), state.get("error", ""), crashes)
+                     state.get("unavailable", {}), state.get("error", ""), crashes,
+                     int(state.get("repeats", 0)), int(state.get("codepoints", 0)))
     if progress is not None:
         progress.put((label, run.inputs, run.seconds, len(findings), sum(f.new for f in findings), 0, 0))
     return run

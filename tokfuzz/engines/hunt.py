@@ -100,6 +100,13 @@ class Hunt:
         self.clock = clock
         self.started = clock()
         self.inputs = 0
+        """Distinct inputs checked: a text handed again in the run is not re-checked."""
+        self.repeats = 0
+        """Inputs handed again and skipped (hypothesis draws several texts per example and
+        mutates one choice at a time: ~80% of its texts repeat one of the run)."""
+        self.codepoints = 0
+        """Code points of the distinct inputs checked."""
+        self._checked: set[int] = set()  # hash() of every text checked: ~60 B per distinct input
         self.last_novelty = 0.0
         self.findings: dict[str, Finding] = {}
         self._known = dict(known or {})
@@ -159,8 +166,17 @@ class Hunt:
     def check(self, text: str, found_by: str) -> list[Finding]:
         """Run the oracles on ``text``; return the findings of classes new to the
         corpus and to this run. Known classes are counted in ``findings`` too, with
-        ``new=False`` and the corpus' witness. ``last_novelty`` is set for the engine."""
+        ``new=False`` and the corpus' witness. ``last_novelty`` is set for the engine.
+        A text already checked in this run is not checked again (``repeats``; novelty 0):
+        the oracles are pure functions of the text."""
+        key = hash(text)
+        if key in self._checked:
+            self.repeats += 1
+            self.last_novelty = 0.0
+            return []
+        self._checked.add(key)
         self.inputs += 1
+        self.codepoints += len(text)
         fresh: list[Finding] = []
         obs = Observation(text, self.backends, self.specials)
         properties = tuple(p for p in self.properties if self.inputs % SAMPLE_EVERY.get(p, 1) == 0)

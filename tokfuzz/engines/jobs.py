@@ -40,6 +40,8 @@ class SubjectRun:
     unavailable: dict[str, str] = field(default_factory=dict)
     error: str = ""
     crashes: list[Crash] = field(default_factory=list)  # hangs and crashes an engine saw and survived (atheris)
+    repeats: int = 0  # inputs handed again and not re-checked (tokfuzz.engines.hunt.Hunt.check)
+    codepoints: int = 0  # code points of the distinct inputs checked
 
     @property
     def label(self) -> str:
@@ -48,8 +50,13 @@ class SubjectRun:
 
     @property
     def rate(self) -> float:
-        """Inputs checked per second (0 when nothing ran)."""
+        """Distinct inputs checked per second (0 when nothing ran)."""
         return self.inputs / self.seconds if self.seconds else 0.0
+
+    @property
+    def codepoint_rate(self) -> float:
+        """Code points of distinct inputs checked per second (0 when nothing ran)."""
+        return self.codepoints / self.seconds if self.seconds else 0.0
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,8 @@ def merged_run(runs: Sequence[SubjectRun], extra: Iterable[Finding] = (), inputs
     out = SubjectRun(first.subject, first.engine)
     for r in runs:
         out.inputs += r.inputs
+        out.repeats += r.repeats
+        out.codepoints += r.codepoints
         out.seconds = round(out.seconds + r.seconds, 2)
         out.load_seconds = out.load_seconds or r.load_seconds
         out.versions = out.versions or r.versions
