@@ -87,6 +87,6 @@ def test_progress_line_counts_only_running_subjects_rate() -> None:
     from tokfuzz.cli.progress import CampaignProgress
 
     progress = CampaignProgress(Console(file=open(os.devnull, "w")), ["a", "b"], 60)
-    line = progress.line({"a": (1000, 10.0, 3, 1, True), "b": (500, 5.0, 2, 2, False)})
-    assert "1,500 unique inputs" in line and "100 inputs/s" in line
+    line = progress.line({"a": (1000, 10.0, 3, 1, True, 50_000), "b": (500, 5.0, 2, 2, False, 20_000)})
+    assert "1,500 unique inputs" in line and "100 inputs/s" in line and "4,000 code points/s" in line
     assert "classes 5 (3 new, 2 known)" in line and "[b]" in line

@@ -40,19 +40,20 @@ class CampaignProgress:
         if self._live is not None:
             self._live.__exit__(et, ev, tb)
 
-    def line(self, status: Mapping[str, tuple[int, float, int, int, bool]]) -> str:
-        """The progress line for ``{subject: (inputs, seconds, classes, new, finished)}``;
-        inputs/s sums the subjects still running."""
+    def line(self, status: Mapping[str, tuple[int, float, int, int, bool, int]]) -> str:
+        """The progress line for ``{subject: (distinct inputs, seconds, classes, new,
+        finished, code points)}``; inputs/s and code points/s sum the subjects still running."""
         inputs = sum(s[0] for s in status.values())
         rate = sum(s[0] / s[1] for s in status.values() if s[1] > 0 and not s[4])
+        cp_rate = sum(s[5] / s[1] for s in status.values() if s[1] > 0 and not s[4])
         classes = sum(s[2] for s in status.values())
         new = sum(s[3] for s in status.values())
         left = max(0.0, self.seconds - (time.monotonic() - self.started))
         busy = ", ".join(sorted(k for k, s in status.items() if not s[4])) or "loading models"
-        return (f"{inputs:,} unique inputs  {rate:,.0f} inputs/s  classes {classes} ({new} new, {classes - new} known)  "
+        return (f"{inputs:,} unique inputs  {rate:,.0f} inputs/s  {cp_rate:,.0f} code points/s  classes {classes} ({new} new, {classes - new} known)  "
                 f"~{left:.0f} s left  [{busy}]")
 
-    def update(self, status: Mapping[str, tuple[int, float, int, int, bool]]) -> None:
+    def update(self, status: Mapping[str, tuple[int, float, int, int, bool, int]]) -> None:
         """Refresh the live line, or print a plain one every 15 s off a terminal."""
         if self._live is not None:
             self._live.update(Text(self.line(status)))

@@ -73,7 +73,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     def report(now: float) -> None:
         if progress is not None:
             progress.put((subject, hunt.inputs, now - hunt.started, len(hunt.findings),
-                          sum(f.new for f in hunt.findings.values()), seeds_done, resume.restarts))
+                          sum(f.new for f in hunt.findings.values()), seeds_done, resume.restarts, hunt.codepoints))
 
     def on_input(text: str) -> float:
         nonlocal last
@@ -128,7 +128,7 @@ def _atheris_subject(config: CampaignConfig, subject: str, seconds: float, progr
         if progress is not None:
             found = state.get("findings", [])
             progress.put((label, state["inputs"], state["seconds"], len(found),
-                          sum(f["new"] and f["signature"] not in known for f in found), 0, 0))
+                          sum(f["new"] and f["signature"] not in known for f in found), 0, 0, int(state.get("codepoints", 0))))
 
     seeds = [*dict.fromkeys(w for ws in config.known.values() for w in ws.values()), *seed_texts(None)]
     state = run_atheris(subject, seconds, cache_dir() / "atheris" / subject, properties=config.properties,
@@ -146,7 +146,7 @@ def _atheris_subject(config: CampaignConfig, subject: str, seconds: float, progr
                      state.get("unavailable", {}), state.get("error", ""), crashes,
                      int(state.get("repeats", 0)), int(state.get("codepoints", 0)))
     if progress is not None:
-        progress.put((label, run.inputs, run.seconds, len(findings), sum(f.new for f in findings), 0, 0))
+        progress.put((label, run.inputs, run.seconds, len(findings), sum(f.new for f in findings), 0, 0, run.codepoints))
     return run
 
 

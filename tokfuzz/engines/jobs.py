@@ -103,7 +103,8 @@ class Resume:
         return text in self.skip or any(w in text for w in self.skip_containing)
 
 
-ProgressStatus = Mapping[str, tuple[int, float, int, int, bool]]
+ProgressStatus = Mapping[str, tuple[int, float, int, int, bool, int]]
+"""label -> (distinct inputs, fuzzing seconds, classes, new classes, finished, code points)."""
 
 
 def job_seconds(config: CampaignConfig) -> float:

@@ -74,8 +74,9 @@ class _Job:
     skip: set[str] = field(default_factory=set)
     restarts: int = 0
     spent: float = 0.0  # fuzzing seconds of ended incarnations
-    live: tuple[int, float, int, int, int] = (0, 0.0, 0, 0, 0)  # the running one: inputs, s, classes, new, seeds done
+    live: tuple[int, float, int, int, int, int] = (0, 0.0, 0, 0, 0, 0)  # the running one: inputs, s, classes, new, seeds done, code points
     inputs: int = 0
+    codepoints: int = 0
     dead_since: float | None = None
     finished: bool = False
 
@@ -83,10 +84,11 @@ class _Job:
     def label(self) -> str:
         return self.subject if self.engine == "hypothesis" else f"{self.subject}/{self.engine}"
 
-    def status(self) -> tuple[int, float, int, int, bool]:
-        inputs, secs, classes, new, _seeds = self.live
+    def status(self) -> tuple[int, float, int, int, bool, int]:
+        inputs, secs, classes, new, _seeds, codepoints = self.live
         found = len(self.crash_findings) + len(self.salvaged)
-        return (self.inputs + inputs, self.spent + secs, classes + found, new + found, self.finished)
+        return (self.inputs + inputs, self.spent + secs, classes + found, new + found, self.finished,
+                self.codepoints + codepoints)
 
 
 class _Settler:
@@ -192,7 +194,7 @@ def supervise(config: CampaignConfig, worker: Callable[..., None],
         job.record.unlink(missing_ok=True)  # the last incarnation's record must not look hung
         witnesses = frozenset(f.input for f in job.crash_findings if f.input)
         resume = Resume(frozenset(job.skip), witnesses, job.live[4], job.restarts)
-        job.live = (0, 0.0, 0, 0, job.live[4])
+        job.live = (0, 0.0, 0, 0, job.live[4], 0)
         job.dead_since = None
         job.proc = ctx.Process(target=worker, args=(config, job.subject, job.engine, job.budget - job.spent,
                                                     progress, results, job.record, resume), daemon=True)
@@ -203,6 +205,7 @@ def supervise(config: CampaignConfig, worker: Callable[..., None],
         _drain(progress, by_label)  # its last messages first
         running.remove(job)
         job.inputs += run.inputs if run is not None else job.live[0]
+        job.codepoints += run.codepoints if run is not None else job.live[5]
         job.spent += run.seconds if run is not None else job.live[1]
         if run is not None:
             job.runs.append(run)
@@ -300,10 +303,10 @@ def _drain(progress: Any, by_label: dict[str, _Job]) -> None:
             if job is not None and restarts == job.restarts:
                 job.found.update((f.signature, f) for f in fresh)
             continue
-        label, inputs, secs, classes, new, seeds, restarts = message
+        label, inputs, secs, classes, new, seeds, restarts, codepoints = message
         job = by_label.get(label)
         if job is not None and not job.finished and restarts == job.restarts:  # not a killed worker's last words
-            job.live = (inputs, secs, classes, new, max(seeds, job.live[4]))
+            job.live = (inputs, secs, classes, new, max(seeds, job.live[4]), codepoints)
 
 
 def _stop(procs: list[Any]) -> None:
