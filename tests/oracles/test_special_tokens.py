@@ -147,3 +147,10 @@ def test_real_converted_cl100k_renumbers_endoftext(subject) -> None:
     differs = {v.backends: v.observed for v in verdicts if v.kind == "special-id-differs"}
     assert differs[("hf", "tiktoken")] == {"tiktoken": {"<|endoftext|>": 100257}, "hf": {"<|endoftext|>": 100256}}
     assert not any(v.backends == ("tiktoken",) for v in verdicts)  # tiktoken refuses the text instead
+
+
+def test_only_a_bracketed_unk_is_an_unknown_token() -> None:
+    from tokfuzz.backends.base import is_unknown_token
+
+    assert all(is_unknown_token(t) for t in ("<unk>", "[UNK]", "<|unk|>", "<unknown>", "▁<unk>"))
+    assert not any(is_unknown_token(t) for t in ("<|chunk|>", "<|endoftext|>", "[PUNK]", "<s>"))

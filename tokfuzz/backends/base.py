@@ -144,10 +144,14 @@ def reraise_control(exc: BaseException) -> None:
         raise exc
 
 
+_UNKNOWN_TOKEN = regex.compile(r"[\W_]*unk(?:nown)?[\W_]*", regex.IGNORECASE)
+
+
 def is_unknown_token(token: str) -> bool:
     """Is ``token`` a model's unknown token (``<unk>``, ``[UNK]``, ``<|unk|>``): what it
-    emits for text it cannot spell otherwise, not a control token a user could forge."""
-    return "unk" in token.lower()
+    emits for text it cannot spell otherwise, not a control token a user could forge.
+    The whole string must be "unk" in brackets: ``<|chunk|>`` is a control token."""
+    return _UNKNOWN_TOKEN.fullmatch(token) is not None
 
 
 def text_bytes(text: str) -> bytes:
