@@ -4,11 +4,13 @@
                                     [--fault NAME]... [--results bench/RESULTS.md]
 
 For every fault of ``bench.faults`` and every generator (``tokfuzz``:
-``tokfuzz.strategies.unicode_text()``; ``st.text baseline``: hypothesis' ``text()``), a
-trial builds a ``Hunt`` over the subject ``custom`` = {real tiktoken cl100k_base, the
-faulty backend} with the ``roundtrip`` and ``cross_backend`` properties, and drives it
-with ``tokfuzz.engines.hypothesis.run_hypothesis`` exactly as a campaign does (same engine, same
-batching, same minimizer), stopping at the first finding that shows the planted fault
+``tokfuzz.strategies.unicode_text()`` through the campaign's generation phase,
+``tokfuzz.engines.generate``: the fast sampler with hypothesis on a share; ``tokfuzz,
+hypothesis only``: the same strategy through hypothesis alone, as campaigns ran until
+step 10; ``st.text baseline``: hypothesis' ``text()``), a trial builds a ``Hunt`` over the
+subject ``custom`` = {real tiktoken cl100k_base, the faulty backend} with the ``roundtrip``
+and ``cross_backend`` properties, and drives it exactly as a campaign does (same engine, same
+minimizer), stopping at the first finding that shows the planted fault
 (``bench.faults.is_planted``) or after ``--seconds``. It records whether the fault
 was found, the wall-clock seconds to that finding (generation, oracles and shrinking
 included), the inputs checked until then, and the minimal witness.
@@ -33,17 +35,21 @@ from hypothesis.strategies import SearchStrategy
 
 from bench.faults import FAULTS, FaultyBackend, is_planted, reference_backend
 from bench.results import Trial, print_table, write_results
+from tokfuzz.engines.generate import generate
 from tokfuzz.engines.hunt import Finding, Hunt
 from tokfuzz.engines.hypothesis import run_hypothesis
 from tokfuzz.strategies import unicode_text
 
 __all__ = ["GENERATORS", "Trial", "main", "run_trial"]
 
-GENERATORS: dict[str, Callable[[], SearchStrategy[str]]] = {
-    "tokfuzz": unicode_text,
-    "st.text baseline": st.text,
+GENERATORS: dict[str, tuple[Callable[[], SearchStrategy[str]], bool]] = {
+    "tokfuzz": (unicode_text, True),
+    "tokfuzz, hypothesis only": (unicode_text, False),
+    "st.text baseline": (st.text, False),
 }
-"""Generator label -> zero-argument strategy factory, tokfuzz first."""
+"""Generator label -> (zero-argument strategy factory, whether it runs the campaign's generation
+phase ``tokfuzz.engines.generate.generate``: the fast sampler with hypothesis on a share;
+otherwise ``run_hypothesis`` alone, one text per example), tokfuzz first."""
 
 ATHERIS: dict[str, tuple[str, bool]] = {
     "atheris + tokfuzz mutator": ("text", True),
@@ -75,7 +81,8 @@ def run_trial(fault_cls: type[FaultyBackend], generator: str, seconds: float, se
     """Hunt ``fault_cls``'s fault with ``GENERATORS[generator]`` for at most ``seconds``."""
     real, fault = reference_backend(), fault_cls()
     hunt = Hunt("custom", {real.name: real, fault.name: fault}, properties=_PROPERTIES)
-    strategy = GENERATORS[generator]()
+    factory, campaign = GENERATORS[generator]
+    strategy = factory()
 
     def on_input(text: str) -> None:
         for finding in hunt.check(text, f"bench:{generator}"):
@@ -84,7 +91,10 @@ def run_trial(fault_cls: type[FaultyBackend], generator: str, seconds: float, se
 
     start = time.monotonic()
     try:
-        run_hypothesis(on_input, deadline=start + seconds, seed=seed, strategy=strategy)
+        if campaign:
+            generate(lambda text, _source: on_input(text), deadline=start + seconds, strategy=strategy, seed=seed)
+        else:
+            run_hypothesis(on_input, deadline=start + seconds, seed=seed, strategy=strategy)
     except _Found as found:
         elapsed = time.monotonic() - start
         f = found.finding

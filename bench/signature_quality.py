@@ -238,7 +238,7 @@ def draw_contexts(n: int, seed: int) -> list[str]:
             raise _Enough
 
     try:
-        run_hypothesis(take, deadline=time.monotonic() + 30, seed=seed, strategy=unicode_text(max_pieces=3))
+        run_hypothesis(take, deadline=time.monotonic() + 30, seed=seed, strategy=unicode_text(max_pieces=3), texts_per_example=8)
     except _Enough:
         pass
     return out

@@ -75,6 +75,34 @@ def test_a_flaky_failure_is_stored_unshrunk_and_the_hunt_goes_on() -> None:
     assert hunt.check("b\u200da", "test") == [] and hunt.inputs == 2  # it goes on; the backend behaves now
 
 
+def test_shrinking_a_kind_already_shrunk_waits_while_it_is_over_its_share() -> None:
+    now = [0.0]
+
+    class Ticking(Chars):
+        """Lossless; every encode takes one second of the hunt's (fake) clock."""
+
+        def encode(self, text: str) -> list[int]:
+            now[0] += 1.0
+            return super().encode(text)
+
+    class DropsNonAscii(Ticking):
+        name = "drops-non-ascii"
+
+        def encode(self, text: str) -> list[int]:
+            return [i for i in super().encode(text) if i < 128]
+
+    hunt = Hunt("custom", {"chars": Ticking(), "drops-non-ascii": DropsNonAscii()}, properties=("cross_backend",),
+                clock=lambda: now[0])
+    [first] = hunt.check("aaaaaaaa\u00e9", "test")  # a kind never shrunk: always shrunk
+    assert first.input == "\u00e9"
+    assert hunt.shrink_seconds > 0.5 * now[0]
+    assert hunt.check("\u0436", "test") == [] and hunt.deferred == 1  # same kind, another class (Cyrillic): it waits
+    while hunt.shrink_seconds > 0.5 * now[0]:
+        hunt.check(f"clean {now[0]}", "test")
+    [later] = hunt.check("\u05e7", "test")  # checking caught up: a Hebrew letter is shrunk and stored
+    assert later.input == "\u05e7" and hunt.deferred == 1
+
+
 def test_run_campaign_on_real_subject_finds_classes_within_budget() -> None:
     t0 = time.monotonic()
     # the text-level properties: the serving-side ones (step 9, tested in tests/oracles) would

@@ -128,6 +128,24 @@ def test_the_budget_counts_real_calls_and_keeps_the_best_so_far(budget: int) -> 
     assert len(witness) == min(len(s) for s in calls if "<" in s and ">" in s)
 
 
+def test_the_time_budget_stops_shrinking_with_the_best_witness_so_far() -> None:
+    import time
+
+    calls: list[str] = []
+
+    def slow_fails(s: str) -> bool:
+        calls.append(s)
+        time.sleep(0.01)
+        return "<" in s and ">" in s
+
+    text = "x" * 200 + "<" + "y" * 200 + ">"
+    started = time.monotonic()
+    witness = minimize(text, slow_fails, max_calls=100_000, max_seconds=0.1)
+    assert time.monotonic() - started < 0.1 + 0.05  # at most one call past the deadline
+    assert 2 <= len(calls) <= 16
+    assert slow_fails(witness) and len(witness) < len(text)  # the best found so far, not the input
+
+
 def test_exceptions_from_the_predicate_propagate() -> None:
     def fails(s: str) -> bool:
         if len(s) < 3:

@@ -51,9 +51,10 @@ def _stored_known(config: CampaignConfig, subject: str) -> dict[str, str]:
 
 def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress: Any, record: Path | None,
                   resume: Resume) -> SubjectRun:
-    """Worker body, hypothesis engine: load one subject, check the Unicode seeds then
-    hypothesis' inputs for ``seconds``, storing each new class at once; return what was found."""
-    from tokfuzz.engines.hypothesis import run_hypothesis
+    """Worker body, hypothesis engine: load one subject, check the Unicode seeds then generated
+    inputs (tokfuzz.engines.generate: the fast sampler, hypothesis on a share) for ``seconds``,
+    storing each new class at once; return what was found."""
+    from tokfuzz.engines.generate import generate
     from tokfuzz.inputs.seeds import seed_inputs
     from tokfuzz.oracles.observation import subject_special_strings
     from tokfuzz.strategies import unicode_text
@@ -68,18 +69,17 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     hunt = Hunt(subject, backends, config.properties, known)
     corpus = Corpus(config.corpus) if config.corpus is not None else None
     last, seeds_done = 0.0, resume.seeds_done
-    found_by = "seed:unicode-data"
 
     def report(now: float) -> None:
         if progress is not None:
             progress.put((subject, hunt.inputs, now - hunt.started, len(hunt.findings),
                           sum(f.new for f in hunt.findings.values()), seeds_done, resume.restarts, hunt.codepoints))
 
-    def on_input(text: str) -> float:
+    def on_input(text: str, source: str = "") -> float:
         nonlocal last
         if resume.skips(text):
             return 0.0
-        fresh = hunt.check(text, found_by)
+        fresh = hunt.check(text, f"{source}:unicode_text" if source else "seed:unicode-data")
         if fresh and corpus is not None:  # on disk before anyone is told
             try:
                 corpus.add([f.to_case(run.versions) for f in fresh], one_per_signature=True)
@@ -101,10 +101,10 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
             if index >= resume.seeds_done:
                 on_input(text)
                 seeds_done = index + 1
-        found_by = "hypothesis:unicode_text"
         seed = None if config.seed is None else config.seed + 1000 * resume.restarts
         strategy = unicode_text(assigned_only=config.assigned_only, special_tokens=subject_special_strings(loaded.backends))
-        run_hypothesis(on_input, deadline=t1 + seconds, seed=seed, strategy=strategy)
+        generated = generate(on_input, deadline=t1 + seconds, strategy=strategy, seed=seed)
+        run.generate_seconds, run.long_skipped = round(generated.generate_seconds, 3), generated.long_skipped
     except _StoreFailed as exc:  # stop: the findings go back to the campaign, which shows them
         run.error = str(exc)
     run.seconds = round(time.monotonic() - t1, 2)

@@ -42,6 +42,8 @@ class SubjectRun:
     crashes: list[Crash] = field(default_factory=list)  # hangs and crashes an engine saw and survived (atheris)
     repeats: int = 0  # inputs handed again and not re-checked (tokfuzz.engines.hunt.Hunt.check)
     codepoints: int = 0  # code points of the distinct inputs checked
+    generate_seconds: float = 0.0  # seconds spent generating inputs, not checking them (tokfuzz.engines.generate)
+    long_skipped: int = 0  # long texts generated and not checked: long inputs had had their share of the time
 
     @property
     def label(self) -> str:
@@ -124,6 +126,8 @@ def merged_run(runs: Sequence[SubjectRun], extra: Iterable[Finding] = (), inputs
         out.inputs += r.inputs
         out.repeats += r.repeats
         out.codepoints += r.codepoints
+        out.generate_seconds = round(out.generate_seconds + r.generate_seconds, 3)
+        out.long_skipped += r.long_skipped
         out.seconds = round(out.seconds + r.seconds, 2)
         out.load_seconds = out.load_seconds or r.load_seconds
         out.versions = out.versions or r.versions

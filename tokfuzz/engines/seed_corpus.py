@@ -59,7 +59,7 @@ def _generated(count: int, seed: int) -> list[str]:
             raise _Enough
 
     try:
-        run_hypothesis(collect, deadline=time.monotonic() + 60, seed=seed)
+        run_hypothesis(collect, deadline=time.monotonic() + 60, seed=seed, texts_per_example=8)
     except _Enough:
         pass
     return out

@@ -29,6 +29,7 @@ surrogates or NUL (not valid UTF-8) are handled like any other ``str``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 import regex
@@ -80,11 +81,12 @@ class _OutOfBudget(Exception):
 class _Shrinker:
     """State of one minimization: the current witness (always failing) and the cache."""
 
-    def __init__(self, text: str, fails: Callable[[str], bool], max_calls: int) -> None:
+    def __init__(self, text: str, fails: Callable[[str], bool], max_calls: int, deadline: float = float("inf")) -> None:
         self.current = text
         self.calls = 0
         self._fails = fails
         self._max_calls = max_calls
+        self._deadline = deadline
         self._cache: dict[str, bool] = {}
 
     def test(self, candidate: str) -> bool:
@@ -93,7 +95,7 @@ class _Shrinker:
         known = self._cache.get(candidate)
         if known is not None:
             return known
-        if self.calls >= self._max_calls:
+        if self.calls >= self._max_calls or (self.calls and time.monotonic() >= self._deadline):
             raise _OutOfBudget
         self.calls += 1
         result = bool(self._fails(candidate))
@@ -156,14 +158,15 @@ class _Shrinker:
         return changed
 
 
-def minimize(text: str, fails: Callable[[str], bool], *, max_calls: int = 3000) -> str:
+def minimize(text: str, fails: Callable[[str], bool], *, max_calls: int = 3000, max_seconds: float | None = None) -> str:
     """Shrink the failing ``text`` to a 1-minimal witness of ``fails``.
 
     The result ``r`` satisfies ``fails(r)``, ``len(r) <= len(text)`` and (unless the
     budget ran out) ``is_one_minimal(r, fails)``: deleting any one extended grapheme
     cluster (UAX #29) or any one code point makes it pass. When ``max_calls`` real
     calls of ``fails`` (the precondition check included; cached repeats are free) are
-    spent, the smallest failing string found so far is returned.
+    spent, or ``max_seconds`` of ``time.monotonic`` have passed (checked before each call
+    after the first), the smallest failing string found so far is returned.
 
     ``fails`` should be deterministic; exceptions it raises propagate unchanged (wrap
     it if an exception should count as a failure).
@@ -175,7 +178,8 @@ def minimize(text: str, fails: Callable[[str], bool], *, max_calls: int = 3000) 
     """
     if max_calls < 1:
         raise ValueError(f"max_calls must be >= 1, got {max_calls}")
-    shrinker = _Shrinker(text, fails, max_calls)
+    deadline = float("inf") if max_seconds is None else time.monotonic() + max_seconds
+    shrinker = _Shrinker(text, fails, max_calls, deadline)
     if not shrinker.test(text):
         raise NotFailing("input does not fail: nothing to minimize")
     try:
