@@ -81,6 +81,32 @@ def test_a_port_that_dies_or_hangs_is_a_finding_then_a_restart(hazard, text: str
     assert v.kind == kind
 
 
+def test_prefetch_carries_the_same_calls_in_one_round_trip(hazard) -> None:  # type: ignore[no-untyped-def]
+    texts = ["ab", "x9", "ab", "\ud800", "a\ud83d\ude00b"]  # a repeat, an item error, a lone surrogate, a pair
+    requests: list[str] = []
+    send = hazard._request
+    hazard._request = lambda request: requests.append(request["op"]) or send(request)
+    hazard.prefetch(texts)
+    assert requests == ["encode", "decode"]  # one round trip each, for every text
+    assert hazard.encode("ab") == [97, 98] and hazard.decode([97, 98]) == "ab"
+    with pytest.raises(PortError, match="nines"):  # an item's error is raised at its own call
+        hazard.encode("x9")
+    assert hazard.encode("\ud800") == [0xD800]
+    with pytest.raises(NotTransmittable):
+        hazard.encode("a\ud83d\ude00b")
+    assert requests == ["encode", "decode"]
+    assert hazard.encode("ab") == [97, 98]  # an answer is used once: the second call asks the port
+    assert requests == ["encode", "decode", "encode"]
+
+
+@pytest.mark.parametrize("text", ["7", "8"])
+def test_a_prefetch_the_port_dies_in_is_dropped_and_each_call_finds_it(hazard, text: str) -> None:  # type: ignore[no-untyped-def]
+    hazard.prefetch(["ok", text])  # never raises
+    assert hazard.encode("ok") == [111, 107]
+    with pytest.raises(ProcessDied):
+        hazard.encode(text)
+
+
 def test_a_process_that_does_not_speak_the_protocol_is_one_line(tmp_path: Path) -> None:
     script = tmp_path / "mute.py"
     script.write_text("print('hello')\n")

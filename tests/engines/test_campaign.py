@@ -103,6 +103,54 @@ def test_shrinking_a_kind_already_shrunk_waits_while_it_is_over_its_share() -> N
     assert later.input == "\u05e7" and hunt.deferred == 1
 
 
+def test_a_costly_property_is_checked_within_its_share_of_the_checking_time() -> None:
+    from tokfuzz.engines.hunt import TIME_SHARE
+
+    now = [0.0]
+    batches: list[int] = []
+
+    class SlowBatch(Chars):
+        """Lossless; encode takes 1 s of the hunt's (fake) clock, encode_batch 20 s."""
+
+        def encode(self, text: str) -> list[int]:
+            now[0] += 1.0
+            return super().encode(text)
+
+        def encode_batch(self, texts: list[str]) -> list[list[int]]:
+            now[0] += 20.0
+            batches.append(len(texts))
+            return [Chars.encode(self, t) for t in texts]
+
+    hunt = Hunt("custom", {"chars": SlowBatch()}, properties=("roundtrip", "batch_consistency"), clock=lambda: now[0])
+    for i in range(400):
+        assert hunt.check(f"text {i}", "test") == []
+    share = TIME_SHARE["batch_consistency"]
+    spent = hunt.property_seconds
+    assert 0 < spent["batch_consistency"] <= share * sum(spent.values()) + 20.0  # one call may overshoot
+    assert len(batches) >= 0.5 * share * 400 / 20  # and it still runs: within ~2x of its share
+    assert spent["roundtrip"] >= 400  # every input, every time
+
+
+def test_prefetch_sends_only_texts_still_to_check_and_short_enough() -> None:
+    from tokfuzz.engines.hunt import PREFETCH_MAX_BYTES
+
+    sent: list[list[str]] = []
+
+    class Ahead(Chars):
+        name = "ahead"
+
+        def prefetch(self, texts: list[str]) -> None:
+            sent.append(list(texts))
+
+    hunt = Hunt("custom", {"chars": Chars(), "ahead": Ahead()}, properties=("cross_backend",))
+    hunt.check("done", "test")
+    long = "a" * PREFETCH_MAX_BYTES
+    hunt.prefetch(["done", "new", long, "\u00e9" * (PREFETCH_MAX_BYTES // 2 - 1)])
+    assert sent == [["new", "\u00e9" * (PREFETCH_MAX_BYTES // 2 - 1)]]
+    hunt.prefetch(["done"])
+    assert len(sent) == 1  # nothing to send: no call
+
+
 def test_run_campaign_on_real_subject_finds_classes_within_budget() -> None:
     t0 = time.monotonic()
     # the text-level properties: the serving-side ones (step 9, tested in tests/oracles) would

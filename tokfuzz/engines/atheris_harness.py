@@ -139,6 +139,8 @@ class _Target:
 
             backends = guard_backends(backends, CallRecord(config.record))
         self.hunt: Hunt = Hunt(config.subject, backends, properties or PROPERTIES, known)
+        if config.seconds is not None:
+            self.hunt.deadline = self.hunt.started + config.seconds
         self._last_state = 0.0
 
     def test_one_input(self, data: bytes) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     """Worker body, hypothesis engine: load one subject, check the Unicode seeds then generated
     inputs (tokfuzz.engines.generate: the fast sampler, hypothesis on a share) for ``seconds``,
     storing each new class at once; return what was found."""
-    from tokfuzz.engines.generate import generate
+    from tokfuzz.engines.generate import BATCH, generate
     from tokfuzz.inputs.seeds import seed_inputs
     from tokfuzz.oracles.observation import subject_special_strings
     from tokfuzz.strategies import unicode_text
@@ -94,16 +94,23 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
         return hunt.last_novelty
 
     t1 = time.monotonic()
+    hunt.deadline = t1 + seconds
+
+    def ahead(texts: Sequence[str]) -> None:
+        hunt.prefetch([t for t in texts if not resume.skips(t)])
+
     try:
-        for index, text in enumerate(seed_inputs()):  # real Unicode test data first (tokfuzz.inputs.seeds)
+        seeds = list(seed_inputs())  # real Unicode test data first (tokfuzz.inputs.seeds)
+        for index in range(resume.seeds_done, len(seeds)):
             if time.monotonic() >= t1 + seconds:
                 break
-            if index >= resume.seeds_done:
-                on_input(text)
-                seeds_done = index + 1
+            if (index - resume.seeds_done) % BATCH == 0:
+                ahead(seeds[index:index + BATCH])
+            on_input(seeds[index])
+            seeds_done = index + 1
         seed = None if config.seed is None else config.seed + 1000 * resume.restarts
         strategy = unicode_text(assigned_only=config.assigned_only, special_tokens=subject_special_strings(loaded.backends))
-        generated = generate(on_input, deadline=t1 + seconds, strategy=strategy, seed=seed)
+        generated = generate(on_input, deadline=t1 + seconds, strategy=strategy, seed=seed, prefetch=ahead)
         run.generate_seconds, run.long_skipped = round(generated.generate_seconds, 3), generated.long_skipped
     except _StoreFailed as exc:  # stop: the findings go back to the campaign, which shows them
         run.error = str(exc)

@@ -17,7 +17,7 @@ most of the checking time). Both generators are reproducible from ``seed``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from hypothesis.strategies import SearchStrategy
@@ -25,7 +25,7 @@ from hypothesis.strategies import SearchStrategy
 from tokfuzz.engines.hypothesis import run_hypothesis
 from tokfuzz.inputs.sampler import Sampler
 
-__all__ = ["HYPOTHESIS_SHARE", "LONG_CODEPOINTS", "LONG_SHARE", "SLICE_SECONDS", "Generated", "generate"]
+__all__ = ["BATCH", "HYPOTHESIS_SHARE", "LONG_CODEPOINTS", "LONG_SHARE", "SLICE_SECONDS", "Generated", "generate"]
 
 HYPOTHESIS_SHARE = 0.15
 """Share of each slice's wall time given to hypothesis (the rest to the fast sampler)."""
@@ -35,6 +35,8 @@ LONG_CODEPOINTS = 1000
 """A text this long or longer counts as long for ``LONG_SHARE``."""
 LONG_SHARE = 0.3
 """Most share of the checking time long texts may take."""
+BATCH = 32
+"""Texts the sampler draws at once, handed to ``prefetch`` before they are checked one by one."""
 
 OnInput = Callable[[str, str], "float | None"]
 """``on_input(text, source) -> novelty``: checks one text; ``source`` is ``sampler`` or
@@ -82,9 +84,12 @@ def generate(
     strategy: SearchStrategy[str],
     seed: int | None = None,
     hypothesis_share: float = HYPOTHESIS_SHARE,
+    prefetch: Callable[[Sequence[str]], None] | None = None,
 ) -> Generated:
     """Hand texts of ``strategy`` to ``on_input`` until ``time.monotonic() >= deadline``: slices of ``SLICE_SECONDS``, ``hypothesis_share`` (0..1)
-    of each to hypothesis, the rest to the fast sampler. Returns the counts.
+    of each to hypothesis, the rest to the fast sampler. The sampler draws ``BATCH`` texts at a
+    time and hands them to ``prefetch`` (tokfuzz.engines.hunt.Hunt.prefetch) first, if given.
+    Returns the counts.
 
     Raises:
         TypeError: ``strategy`` holds a kind the fast sampler cannot draw (see
@@ -105,7 +110,13 @@ def generate(
         length = min(SLICE_SECONDS, deadline - now)
         sampler_until = now + length * (1.0 - hypothesis_share)
         while clock() < sampler_until:
-            meter(next(draws), "sampler")
+            batch = [next(draws) for _ in range(BATCH)]
+            if prefetch is not None:
+                prefetch(batch)
+            for text in batch:
+                if clock() >= sampler_until:
+                    break
+                meter(text, "sampler")
         if hypothesis_share > 0.0 and clock() < deadline:
             run_hypothesis(lambda text: meter(text, "hypothesis"), deadline=min(deadline, now + length),
                            seed=None if seed is None else seed + 7919 * turn, strategy=strategy)

@@ -17,34 +17,43 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tokfuzz.backends.base import Backend
+from tokfuzz.backends.base import Backend, text_bytes
 from tokfuzz.findings.corpus import Case, case_id, now_iso
 from tokfuzz.findings.minimize import NotFailing, minimize
 from tokfuzz.findings.triage import signature
 from tokfuzz.oracles import PROPERTIES, Observation, Verdict, check
 from tokfuzz.oracles.observation import subject_special_tokens
+from tokfuzz.oracles.slow_input import SCREEN_MIN_BYTES
 
-__all__ = ["MIN_CALLS", "MIN_SECONDS", "SAMPLE_EVERY", "SHRINK_SHARE", "Finding", "Hunt"]
+__all__ = ["LATE_MIN_SECONDS", "MIN_CALLS", "PREFETCH_MAX_BYTES", "MIN_SECONDS", "SHRINK_SHARE", "TIME_SHARE", "Finding", "Hunt"]
 
 MIN_CALLS = 2000
 """Minimizer budget per failure (oracle calls)."""
 MIN_SECONDS = 10.0
 """Minimizer budget per failure (seconds): 2,000 calls of a property that drives four ports
-(streaming_decode on cl100k_base: ~36 ms a call) would hold the job for over a minute."""
+(streaming_decode on cl100k_base: ~36 ms a call) would hold the job for over a minute.
+Within ``MIN_SECONDS`` of the hunt's ``deadline`` the budget is what is left, at least
+``LATE_MIN_SECONDS``: a job's last input must not hold it for minutes past its budget."""
+LATE_MIN_SECONDS = 1.0
+PREFETCH_MAX_BYTES = SCREEN_MIN_BYTES
+"""Longest text (UTF-8 bytes, exclusive) ``Hunt.prefetch`` sends ahead: slow_input's screen
+judges longer texts by the time of their own encode call."""
 SHRINK_SHARE = 0.5
 """Most share of a hunt's time spent shrinking failures of a (property, backends, kind)
 already shrunk once; past it such failures are counted (``deferred``), not shrunk, until
 checking has caught up. A failure of a kind never shrunk is always shrunk. From an empty
 corpus, shrinking took 70-87% of a cl100k_base job (one shrink per 4-5 inputs)."""
 
-SAMPLE_EVERY: dict[str, int] = {"batch_consistency": 8, "streaming_decode": 8}
-"""Properties a campaign checks on one input in N only (the others on every input):
-batch_consistency encodes each input's batch once more and from four threads, ~10x
-the cost of the other properties together (measured on cl100k_base, 11 backends);
-one input in 8 keeps it under a third of a worker's time. streaming_decode runs five
-id sources through three or four detokenizers, ~100x roundtrip's cost: also 1 in 8.
-slow_input runs on every input behind its own screen (~5% of the encodes' time).
-Minimizing and replaying a failure always run them."""
+TIME_SHARE: dict[str, float] = {"streaming_decode": 0.2, "batch_consistency": 0.1, "slow_input": 0.15}
+"""Properties a campaign checks within a share of its checking time (the others on every
+input): an input is checked for such a property while the property's seconds so far are
+within its share of all properties' seconds. Their cost per input varies 100x between
+subjects: streaming_decode runs five id sources through three or four detokenizers, each
+step a ``decode`` (a pipe round trip on a port: 36-68 ms an input on cl100k_base's four
+ports, 0.3 ms on a subject without ports); batch_consistency encodes the input's batch
+again and from four threads; slow_input's scaling test costs 0.05-1 s on a candidate.
+A fixed 1-in-8 sample (until step 10) let them take 35-45% of a port-heavy job and left
+cheap subjects under-checked. Minimizing and replaying a failure always run them."""
 
 MIN_CALLS_OF: dict[str, int] = {"slow_input": 40}
 """Minimizer budgets per property where one oracle call costs far more (slow_input
@@ -99,6 +108,7 @@ class Hunt:
         properties: Iterable[str] = PROPERTIES,
         known: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        deadline: float | None = None,
     ) -> None:
         self.subject = subject
         self.backends = dict(backends)
@@ -107,6 +117,9 @@ class Hunt:
         self.properties = tuple(properties)
         self.clock = clock
         self.started = clock()
+        self.deadline = deadline
+        """When the job that checks inputs ends (``clock`` seconds), if it has a budget: the
+        minimizer's time budget shrinks towards it (``MIN_SECONDS``)."""
         self.inputs = 0
         """Distinct inputs checked: a text handed again in the run is not re-checked."""
         self.repeats = 0
@@ -123,6 +136,8 @@ class Hunt:
             prop, _subject, names, kind, _shape = sig.split("|", 4)
             self._witnesses.setdefault((prop, tuple(names.split(",")) if names else (), kind), []).append((witness, sig))
         self._streak: dict[tuple[str, tuple[str, ...], str], int] = {}
+        self.property_seconds: dict[str, float] = dict.fromkeys(self.properties, 0.0)
+        """Seconds each property's checks took (shrinking excluded)."""
         self.shrink_seconds = 0.0
         """Seconds spent shrinking failures (and re-checking their witnesses)."""
         self.deferred = 0
@@ -179,6 +194,21 @@ class Hunt:
             new_ids = len(self._seen_ids) - before
         return float(new_ids + 10 * len(fresh))
 
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Let every backend that can (a ``cmd:`` port's ``prefetch``) compute ahead, in one
+        round trip, the encode and decode that checking each of ``texts`` will ask of it.
+        Only texts not checked yet and under ``PREFETCH_MAX_BYTES`` (slow_input's screen
+        times longer ones call by call). Checking stays text by text, and its results do
+        not change: the same calls, carried together. Never raises."""
+        todo = [t for t in texts if hash(t) not in self._checked
+                and (4 * len(t) < PREFETCH_MAX_BYTES or len(text_bytes(t)) < PREFETCH_MAX_BYTES)]
+        if not todo:
+            return
+        for backend in self.backends.values():
+            ahead = getattr(backend, "prefetch", None)
+            if callable(ahead):
+                ahead(todo)
+
     def check(self, text: str, found_by: str) -> list[Finding]:
         """Run the oracles on ``text``; return the findings of classes new to the
         corpus and to this run. Known classes are counted in ``findings`` too, with
@@ -195,7 +225,8 @@ class Hunt:
         self.codepoints += len(text)
         fresh: list[Finding] = []
         obs = Observation(text, self.backends, self.specials)
-        properties = tuple(p for p in self.properties if self.inputs % SAMPLE_EVERY.get(p, 1) == 0)
+        spent = sum(self.property_seconds.values())
+        properties = tuple(p for p in self.properties if self.property_seconds[p] <= TIME_SHARE.get(p, 1.0) * spent)
         try:
             self._check(obs, text, found_by, fresh, properties)
         finally:
@@ -203,33 +234,42 @@ class Hunt:
         return fresh
 
     def _check(self, obs: Observation, text: str, found_by: str, fresh: list[Finding], properties: tuple[str, ...]) -> None:
-        for v in check(obs, properties, screen=True):
-            key = _verdict_key(v)
-            sig = self._attribute(v, text)
-            witness = self._known.get(sig, text) if sig is not None else text
-            if sig is None and self._should_shrink(key):
-                started = self.clock()
-                try:
-                    witness = minimize(text, self.fails_like(v), max_calls=MIN_CALLS_OF.get(v.property, MIN_CALLS),
-                                       max_seconds=MIN_SECONDS)
-                except NotFailing:  # flaky (a race, a timing): the input that failed is the witness
-                    witness = text
-                shrunk = [w for w in check(Observation(witness, self.backends, self.specials), (v.property,)) if _verdict_key(w) == key]
-                self.shrink_seconds += self.clock() - started
-                v = shrunk[0] if shrunk else v
-                sig = signature(v, self.subject, witness, self.backends[self.reference], self._unicode_versions(v))
-                known = sig in self.findings or sig in self._known
-                self._streak[key] = self._streak.get(key, 0) + 1 if known else 0
-                if not known:
-                    self._witnesses.setdefault(key, []).append((witness, sig))
-                witness = self._known.get(sig, witness)
-            if sig is None:
-                continue
-            if sig in self.findings:
-                self.findings[sig].count += 1
-                continue
-            finding = Finding(sig, v.property, self.subject, v.backends, v.kind, witness, v.detail, v.observed,
-                              round(self.clock() - self.started, 3), found_by, new=sig not in self._known)
-            self.findings[sig] = finding
-            if finding.new:
-                fresh.append(finding)
+        for prop in properties:
+            started = self.clock()
+            verdicts = check(obs, (prop,), screen=True)
+            self.property_seconds[prop] += self.clock() - started
+            for v in verdicts:
+                self._verdict(v, text, found_by, fresh)
+
+    def _verdict(self, v: Verdict, text: str, found_by: str, fresh: list[Finding]) -> None:
+        """Attribute, shrink, sign and count one failing verdict of ``text``."""
+        key = _verdict_key(v)
+        sig = self._attribute(v, text)
+        witness = self._known.get(sig, text) if sig is not None else text
+        if sig is None and self._should_shrink(key):
+            started = self.clock()
+            budget = MIN_SECONDS if self.deadline is None else max(LATE_MIN_SECONDS, min(MIN_SECONDS, self.deadline - started))
+            try:
+                witness = minimize(text, self.fails_like(v), max_calls=MIN_CALLS_OF.get(v.property, MIN_CALLS),
+                                   max_seconds=budget)
+            except NotFailing:  # flaky (a race, a timing): the input that failed is the witness
+                witness = text
+            shrunk = [w for w in check(Observation(witness, self.backends, self.specials), (v.property,)) if _verdict_key(w) == key]
+            self.shrink_seconds += self.clock() - started
+            v = shrunk[0] if shrunk else v
+            sig = signature(v, self.subject, witness, self.backends[self.reference], self._unicode_versions(v))
+            known = sig in self.findings or sig in self._known
+            self._streak[key] = self._streak.get(key, 0) + 1 if known else 0
+            if not known:
+                self._witnesses.setdefault(key, []).append((witness, sig))
+            witness = self._known.get(sig, witness)
+        if sig is None:
+            return
+        if sig in self.findings:
+            self.findings[sig].count += 1
+            return
+        finding = Finding(sig, v.property, self.subject, v.backends, v.kind, witness, v.detail, v.observed,
+                          round(self.clock() - self.started, 3), found_by, new=sig not in self._known)
+        self.findings[sig] = finding
+        if finding.new:
+            fresh.append(finding)
