@@ -12,6 +12,8 @@ competes with another for the cores):
 * ``minimize``: time and oracle calls to shrink failures of the mix and planted faults,
   and witness sizes (bench.minimize_speed);
 * ``replay``: cases/s of replaying a synthesized 10,000-case corpus (bench.replay_speed);
+* ``generation``: step 10's before/after, unique inputs checked per second by one job as
+  filed and today, per subject (bench.generation_speed), ``--job-seconds`` each;
 * ``memory``: RSS of a real ``tokfuzz fuzz`` campaign of ``--campaign-seconds`` with two
   workers, and its growth (bench.memory). It runs last and alone: its two workers take
   both cores of a two-core machine.
@@ -31,7 +33,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import inputs, memory, minimize_speed, perf_sections, replay_speed, throughput
+from bench import generation_speed, inputs, memory, minimize_speed, perf_sections, replay_speed, throughput
 from bench.measure import CLOCK, Rate, machine_summary, median_rate, utf8_size
 from bench.perf_report import Section, print_sections, write_sections
 from tokfuzz.findings.corpus import Case, Corpus
@@ -40,7 +42,7 @@ from tokfuzz.backends.subjects import SUBJECTS, load_subject
 
 __all__ = ["PARTS", "main"]
 
-PARTS: tuple[str, ...] = ("throughput", "minimize", "replay", "memory")
+PARTS: tuple[str, ...] = ("throughput", "minimize", "replay", "generation", "memory")
 _ENV = "BENCH_CAMPAIGN_SECONDS"
 
 
@@ -60,6 +62,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-subject", action="append", choices=list(SUBJECTS),
                         help=f"subjects of the memory campaign (default {' '.join(memory.SUBJECTS)})")
     parser.add_argument("--memory-workers", type=int, default=2, help="workers of the memory campaign (default 2)")
+    parser.add_argument("--job-seconds", type=float, default=15.0, help="seconds of each generation run (default 15)")
     parser.add_argument("--corpus", type=Path, default=Path("corpora"), help="committed corpus (read only)")
     parser.add_argument("--results", type=Path, default=Path(__file__).with_name("RESULTS.md"), help="markdown to update")
     parser.add_argument("--no-write", action="store_true", help="print only; leave --results alone")
@@ -82,9 +85,10 @@ def _known(cases: Sequence[Case]) -> dict[str, dict[str, str]]:
 
 
 def _measure_subjects(args: argparse.Namespace, parts: set[str], mix: inputs.InputMix, real: list[str],
-                      committed: Sequence[Case]) -> tuple[list[throughput.SubjectThroughput], list[minimize_speed.Failure],
-                                                          dict[str, list[str]]]:
-    """Load each subject once and run what needs it loaded; then let it go."""
+                      committed: Sequence[Case], speeds: list[generation_speed.JobSpeed]
+                      ) -> tuple[list[throughput.SubjectThroughput], list[minimize_speed.Failure], dict[str, list[str]]]:
+    """Load each subject once and run what needs it loaded (``speeds`` gets the generation
+    runs); then let it go."""
     known = _known(committed)
     rates: list[throughput.SubjectThroughput] = []
     failures: list[minimize_speed.Failure] = []
@@ -99,6 +103,9 @@ def _measure_subjects(args: argparse.Namespace, parts: set[str], mix: inputs.Inp
         if "minimize" in parts:
             generated = mix.texts[mix.n_seeds :]  # seed inputs are a few code points already
             failures += minimize_speed.first_failures(name, subject.backends, generated, args.failures_per_subject)
+        if "generation" in parts:
+            _say(f"{name}: generation before/after ({args.job_seconds:g} s a run, 3 runs)")
+            speeds += generation_speed.subject_speeds(name, subject.backends, known.get(name, {}), args.job_seconds)
     return rates, failures, names
 
 
@@ -143,14 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     rates: list[throughput.SubjectThroughput] = []
     shrinks: list[minimize_speed.ShrinkResult] = []
     replay: tuple[replay_speed.ReplayTiming, str] | None = None
+    speeds: list[generation_speed.JobSpeed] = []
     with native_stderr_to_log():  # tokie's Rust panics print backtraces on fd 2
-        if parts & {"throughput", "minimize", "replay"}:
+        if parts & {"throughput", "minimize", "replay", "generation"}:
             _say(f"generating the campaign mix (seeds + {args.generated:,} generated inputs, seed 0)")
             mix = inputs.campaign_mix(args.generated, args.stride)
             real = inputs.stdlib_chunks(args.stdlib_bytes)
             if "throughput" in parts:
                 generation = _generation(args, mix)
-            rates, failures, names = _measure_subjects(args, parts, mix, real, committed)
+            rates, failures, names = _measure_subjects(args, parts, mix, real, committed, speeds)
             if "minimize" in parts:
                 failures += minimize_speed.planted_failures(mix.texts[mix.n_seeds :])
                 for failure in failures:
@@ -177,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sections.append(perf_sections.minimize_section(info, shrinks))
     if replay is not None:
         sections.append(perf_sections.replay_section(info, *replay))
+    if "generation" in parts:
+        sections.append(perf_sections.generation_section(info, speeds, args.job_seconds))
     if mem is not None:
         sections.append(perf_sections.memory_section(info, mem))
     print_sections(sections)

@@ -155,3 +155,24 @@ def test_memory_sampler_sees_this_process_and_its_children() -> None:
         child.wait()
     command = fuzz_command(5, ("tekken",), 2, Path("c"), Path("r.json"))
     assert command[-2:] == ["--subject", "tekken"] and "--seconds" in command and "--workers" in command
+
+
+def test_generation_before_and_after_runs_count_unique_inputs_and_render() -> None:
+    from bench.generation_speed import measure_job, subject_speeds
+    from bench.perf_sections import RunInfo, generation_section
+    from bench.measure import machine_summary
+
+    backends = {"chars": Chars(), "drops-zwj": DropsZWJ()}
+    with pytest.raises(ValueError, match="mode"):
+        measure_job("custom", backends, {}, "sideways", seconds=0.1)
+    speeds = subject_speeds("custom", backends, {}, seconds=1.0)
+    assert [(s.mode, s.properties) for s in speeds] == [("before", ALL), ("after", ALL), ("after", "cross_backend")]
+    for s in speeds:
+        assert s.inputs > 0 and s.codepoints > 0 and s.raw_per_s > 0
+        assert 0.0 <= s.generation_share <= 1.0 and s.wall_s >= 1.0
+    assert abs(sum(speeds[1].property_share.values()) - 1.0) < 1e-6
+    assert any(f > 0 for f in (speeds[0].classes, speeds[1].classes))  # the planted ZWJ fault is found
+    info = RunInfo("python -m bench.run_all --only generation", "2026-12-03", machine_summary(), "0", 1)
+    section = generation_section(info, speeds, 1.0)
+    [row] = section.rows
+    assert row[0] == "custom" and row[3].endswith("x") and len(row) == len(section.headers)

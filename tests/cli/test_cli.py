@@ -60,6 +60,7 @@ def test_fuzz_finds_stores_then_knows_and_replay_agrees(tmp_path: Path, capsys: 
     assert data["inputs"] > 0 and data["subjects"] == ["custom"]
     [run] = data["subject_runs"]  # distinct inputs, the repeats hypothesis drew, their code points
     assert run["repeats"] > 0 and run["codepoints"] >= run["inputs"] and data["repeats"] == run["repeats"]
+    assert 0 < run["generate_seconds"] < 0.5 * run["seconds"] and run["long_skipped"] >= 0  # checking, not generating
     zwj = [f for f in data["findings"] if f["input"] == "\u200d"]
     assert zwj and all(f["new"] for f in zwj)
     lines = (corpus / "custom.jsonl").read_text(encoding="utf-8").splitlines()

@@ -75,7 +75,8 @@ def report_json(runs: Sequence[SubjectRun], seconds: float) -> dict[str, Any]:
     """``{"seconds", "inputs", "subjects", "findings": [...]}`` as DESIGN §6 fixes it
     (``inputs``: distinct inputs checked), plus ``repeats`` (inputs handed again, not
     re-checked), ``codepoints`` (of the distinct inputs) and per-subject throughput
-    under ``"subject_runs"``."""
+    under ``"subject_runs"`` (with ``generate_seconds``, the seconds spent generating rather
+    than checking, and ``long_skipped``, long texts left unchecked past their time share)."""
     return {
         "seconds": seconds,
         "inputs": sum(r.inputs for r in runs),
@@ -90,6 +91,7 @@ def report_json(runs: Sequence[SubjectRun], seconds: float) -> dict[str, Any]:
         "subject_runs": [
             {"subject": r.subject, "engine": r.engine, "inputs": r.inputs, "seconds": r.seconds, "inputs_per_s": round(r.rate, 1),
              "repeats": r.repeats, "codepoints": r.codepoints, "codepoints_per_s": round(r.codepoint_rate, 1),
+             "generate_seconds": r.generate_seconds, "long_skipped": r.long_skipped,
              "load_seconds": r.load_seconds, "versions": r.versions, "error": r.error}
             for r in runs
         ],
