@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.fakes import Chars, DropsZWJ
 from tokfuzz.engines.campaign import CampaignConfig, run_campaign
 from tokfuzz.engines.hunt import Hunt
@@ -149,6 +151,30 @@ def test_prefetch_sends_only_texts_still_to_check_and_short_enough() -> None:
     assert sent == [["new", "\u00e9" * (PREFETCH_MAX_BYTES // 2 - 1)]]
     hunt.prefetch(["done"])
     assert len(sent) == 1  # nothing to send: no call
+
+
+def test_a_backend_slow_on_an_input_is_left_out_of_the_properties_that_call_it_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tokfuzz.engines import hunt as hunt_module
+
+    monkeypatch.setattr(hunt_module, "TIME_SHARE", {})  # every property on every input
+
+    class Sleepy(Chars):
+        """Lossless encode, 0.6 s on "slow"; a batch encode that drops the last text."""
+
+        name = "sleepy"
+
+        def encode(self, text: str) -> list[int]:
+            if text == "slow":
+                time.sleep(hunt_module.SLOW_CALL_S + 0.1)
+            return super().encode(text)
+
+        def encode_batch(self, texts: list[str]) -> list[list[int]]:
+            return [Chars.encode(self, t) for t in texts[:-1]]
+
+    hunt = Hunt("custom", {"chars": Chars(), "sleepy": Sleepy()}, properties=("roundtrip", "batch_consistency"))
+    assert hunt.check("slow", "test") == [] and hunt.slow_skips == {"sleepy": 1}
+    assert [f.property for f in hunt.check("fast", "test")] == ["batch_consistency"]  # the fault is there
 
 
 def test_run_campaign_on_real_subject_finds_classes_within_budget() -> None:

@@ -11,15 +11,17 @@ from tokfuzz.engines import generate as g
 from tokfuzz.strategies import unicode_text
 
 
-def _collect(seconds: float, share: float, cost: float = 0.0, long_cost: float = 0.0) -> tuple[g.Generated, dict[str, list[str]]]:
-    seen: dict[str, list[str]] = {"sampler": [], "hypothesis": []}
+def _collect(seconds: float, share: float, cost: float = 0.0, long_cost: float = 0.0,
+             long_seeds: tuple[str, ...] = ()) -> tuple[g.Generated, dict[str, list[str]]]:
+    seen: dict[str, list[str]] = {"sampler": [], "hypothesis": [], "seed": []}
 
     def on_input(text: str, source: str) -> float:
         seen[source].append(text)
         time.sleep(long_cost if len(text) >= g.LONG_CODEPOINTS else cost)
         return 0.0
 
-    counts = g.generate(on_input, time.monotonic() + seconds, unicode_text(), seed=3, hypothesis_share=share)
+    counts = g.generate(on_input, time.monotonic() + seconds, unicode_text(), seed=3, hypothesis_share=share,
+                        long_seeds=long_seeds)
     return counts, seen
 
 
@@ -58,3 +60,10 @@ def test_long_inputs_are_held_to_their_share_of_the_checking_time() -> None:
 def test_a_share_outside_zero_to_one_is_refused() -> None:
     with pytest.raises(ValueError, match="hypothesis_share"):
         g.generate(lambda t, s: 0.0, time.monotonic() + 1, unicode_text(), hypothesis_share=1.5)
+
+
+def test_long_seed_inputs_take_the_place_of_long_draws_in_order() -> None:
+    seeds = tuple(c * g.LONG_CODEPOINTS for c in "xyz")
+    counts, seen = _collect(1.5, 0.0, long_seeds=seeds)
+    assert seen["seed"] == list(seeds) and counts.seed == 3  # ~3% of draws are long: all three placed
+    assert not any(t in seeds for t in seen["sampler"])

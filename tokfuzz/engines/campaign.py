@@ -54,7 +54,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     """Worker body, hypothesis engine: load one subject, check the Unicode seeds then generated
     inputs (tokfuzz.engines.generate: the fast sampler, hypothesis on a share) for ``seconds``,
     storing each new class at once; return what was found."""
-    from tokfuzz.engines.generate import BATCH, generate
+    from tokfuzz.engines.generate import BATCH, LONG_CODEPOINTS, generate
     from tokfuzz.inputs.seeds import seed_inputs
     from tokfuzz.oracles.observation import subject_special_strings
     from tokfuzz.strategies import unicode_text
@@ -79,7 +79,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
         nonlocal last
         if resume.skips(text):
             return 0.0
-        fresh = hunt.check(text, f"{source}:unicode_text" if source else "seed:unicode-data")
+        fresh = hunt.check(text, f"{source}:unicode_text" if source not in ("", "seed") else "seed:unicode-data")
         if fresh and corpus is not None:  # on disk before anyone is told
             try:
                 corpus.add([f.to_case(run.versions) for f in fresh], one_per_signature=True)
@@ -101,16 +101,21 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
 
     try:
         seeds = list(seed_inputs())  # real Unicode test data first (tokfuzz.inputs.seeds)
+        long_seeds: list[str] = []  # checked within the long inputs' share (tokfuzz.engines.generate)
         for index in range(resume.seeds_done, len(seeds)):
             if time.monotonic() >= t1 + seconds:
                 break
             if (index - resume.seeds_done) % BATCH == 0:
                 ahead(seeds[index:index + BATCH])
-            on_input(seeds[index])
+            if len(seeds[index]) >= LONG_CODEPOINTS:
+                long_seeds.append(seeds[index])
+            else:
+                on_input(seeds[index])
             seeds_done = index + 1
         seed = None if config.seed is None else config.seed + 1000 * resume.restarts
         strategy = unicode_text(assigned_only=config.assigned_only, special_tokens=subject_special_strings(loaded.backends))
-        generated = generate(on_input, deadline=t1 + seconds, strategy=strategy, seed=seed, prefetch=ahead)
+        generated = generate(on_input, deadline=t1 + seconds, strategy=strategy, seed=seed, prefetch=ahead,
+                             long_seeds=long_seeds)
         run.generate_seconds, run.long_skipped = round(generated.generate_seconds, 3), generated.long_skipped
     except _StoreFailed as exc:  # stop: the findings go back to the campaign, which shows them
         run.error = str(exc)

@@ -39,8 +39,8 @@ BATCH = 32
 """Texts the sampler draws at once, handed to ``prefetch`` before they are checked one by one."""
 
 OnInput = Callable[[str, str], "float | None"]
-"""``on_input(text, source) -> novelty``: checks one text; ``source`` is ``sampler`` or
-``hypothesis``; the novelty steers hypothesis (None counts as 0)."""
+"""``on_input(text, source) -> novelty``: checks one text; ``source`` is ``sampler``,
+``hypothesis`` or ``seed``; the novelty steers hypothesis (None counts as 0)."""
 
 
 @dataclass
@@ -50,6 +50,7 @@ class Generated:
 
     sampler: int = 0
     hypothesis: int = 0
+    seed: int = 0
     long_skipped: int = 0
     check_seconds: float = 0.0
     generate_seconds: float = 0.0
@@ -58,15 +59,18 @@ class Generated:
 class _Meter:
     """Times every ``on_input`` call and applies the long-input share."""
 
-    def __init__(self, on_input: OnInput, counts: Generated, clock: Callable[[], float]) -> None:
+    def __init__(self, on_input: OnInput, counts: Generated, clock: Callable[[], float], long_seeds: Sequence[str]) -> None:
         self.on_input, self.counts, self.clock = on_input, counts, clock
         self.long_seconds = 0.0
+        self.long_seeds = list(reversed(long_seeds))  # popped from the end: first given, first checked
 
     def __call__(self, text: str, source: str) -> float | None:
         is_long = len(text) >= LONG_CODEPOINTS
         if is_long and self.long_seconds > LONG_SHARE * self.counts.check_seconds:
             self.counts.long_skipped += 1
             return 0.0
+        if is_long and self.long_seeds:  # a long seed input waiting for its turn takes this one
+            text, source = self.long_seeds.pop(), "seed"
         t0 = self.clock()
         try:
             return self.on_input(text, source)
@@ -85,11 +89,14 @@ def generate(
     seed: int | None = None,
     hypothesis_share: float = HYPOTHESIS_SHARE,
     prefetch: Callable[[Sequence[str]], None] | None = None,
+    long_seeds: Sequence[str] = (),
 ) -> Generated:
     """Hand texts of ``strategy`` to ``on_input`` until ``time.monotonic() >= deadline``: slices of ``SLICE_SECONDS``, ``hypothesis_share`` (0..1)
     of each to hypothesis, the rest to the fast sampler. The sampler draws ``BATCH`` texts at a
     time and hands them to ``prefetch`` (tokfuzz.engines.hunt.Hunt.prefetch) first, if given.
-    Returns the counts.
+    ``long_seeds`` (long seed inputs, in order) take the place of generated long texts, one
+    for one, so that they too stay within ``LONG_SHARE`` (``on_input`` gets them with source
+    ``seed``). Returns the counts.
 
     Raises:
         TypeError: ``strategy`` holds a kind the fast sampler cannot draw (see
@@ -102,7 +109,7 @@ def generate(
     draws = iter(Sampler(strategy, seed))
     counts = Generated()
     clock = time.monotonic
-    meter = _Meter(on_input, counts, clock)
+    meter = _Meter(on_input, counts, clock, long_seeds)
     started = clock()
     turn = 0
     while clock() < deadline:

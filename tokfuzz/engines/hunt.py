@@ -25,7 +25,7 @@ from tokfuzz.oracles import PROPERTIES, Observation, Verdict, check
 from tokfuzz.oracles.observation import subject_special_tokens
 from tokfuzz.oracles.slow_input import SCREEN_MIN_BYTES
 
-__all__ = ["LATE_MIN_SECONDS", "MIN_CALLS", "PREFETCH_MAX_BYTES", "MIN_SECONDS", "SHRINK_SHARE", "TIME_SHARE", "Finding", "Hunt"]
+__all__ = ["LATE_MIN_SECONDS", "MIN_CALLS", "PREFETCH_MAX_BYTES", "REPEATING", "SLOW_CALL_S", "MIN_SECONDS", "SHRINK_SHARE", "TIME_SHARE", "Finding", "Hunt"]
 
 MIN_CALLS = 2000
 """Minimizer budget per failure (oracle calls)."""
@@ -35,6 +35,14 @@ MIN_SECONDS = 10.0
 Within ``MIN_SECONDS`` of the hunt's ``deadline`` the budget is what is left, at least
 ``LATE_MIN_SECONDS``: a job's last input must not hold it for minutes past its budget."""
 LATE_MIN_SECONDS = 1.0
+SLOW_CALL_S = 0.5
+"""A backend whose encode of an input took longer (wall seconds) is left out of that input's
+properties that would call it again many times (``REPEATING``); it keeps roundtrip,
+cross_backend and slow_input, which records the slowness as a class. js-tiktoken takes
+2.4-3.2 s to encode a 4,096-letter run (quadratic): its batch_consistency alone took 9 s,
+streaming_decode 3-4 s, and shrinking them minutes, on one seed input."""
+REPEATING: frozenset[str] = frozenset({"split_consistency", "special_tokens", "batch_consistency", "streaming_decode"})
+"""Properties that call a backend again on the input or its parts (pieces, batches, streams)."""
 PREFETCH_MAX_BYTES = SCREEN_MIN_BYTES
 """Longest text (UTF-8 bytes, exclusive) ``Hunt.prefetch`` sends ahead: slow_input's screen
 judges longer texts by the time of their own encode call."""
@@ -138,6 +146,8 @@ class Hunt:
         self._streak: dict[tuple[str, tuple[str, ...], str], int] = {}
         self.property_seconds: dict[str, float] = dict.fromkeys(self.properties, 0.0)
         """Seconds each property's checks took (shrinking excluded)."""
+        self.slow_skips: dict[str, int] = {}
+        """Per backend, inputs whose repeating properties left it out (``SLOW_CALL_S``)."""
         self.shrink_seconds = 0.0
         """Seconds spent shrinking failures (and re-checking their witnesses)."""
         self.deferred = 0
@@ -234,9 +244,17 @@ class Hunt:
         return fresh
 
     def _check(self, obs: Observation, text: str, found_by: str, fresh: list[Finding], properties: tuple[str, ...]) -> None:
+        view = obs
         for prop in properties:
+            if prop in REPEATING and view is obs:
+                for name in obs.backends:
+                    obs.ids(name)  # each encode once, timed (roundtrip, first, has done it already)
+                slow = [n for n in obs.backends if obs.seconds.get(n, 0.0) > SLOW_CALL_S]
+                for name in slow:
+                    self.slow_skips[name] = self.slow_skips.get(name, 0) + 1
+                view = obs.without(slow) if slow else obs
             started = self.clock()
-            verdicts = check(obs, (prop,), screen=True)
+            verdicts = check(view if prop in REPEATING else obs, (prop,), screen=True)
             self.property_seconds[prop] += self.clock() - started
             for v in verdicts:
                 self._verdict(v, text, found_by, fresh)

@@ -21,6 +21,9 @@ And, early, runs of one character (``RUN_LENGTH`` code points): a pre-token that
 splits is where BPE merging and regex backtracking go superlinear (the slow_input
 property: one letter or one space repeated is quadratic in tokie's encode; tiktoken's
 o200k pattern backtracks on a long run of spaces), and where chunking Rust encoders cut.
+A campaign checks these long seeds within the long inputs' share of its time
+(tokfuzz.engines.generate): on cl100k_base, js-tiktoken takes ~3 s per encode of one
+(quadratic), and checked in line the nine held a 20 s job for 40-55 s.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -114,6 +114,14 @@ class Observation:
                 self._ids[name] = Raised.of(exc)
             self.seconds[name] = time.perf_counter() - started
         return self._ids[name]
+
+    def without(self, names: Iterable[str]) -> Observation:
+        """This observation without the backends ``names``: the others' encodings (and
+        their seconds) computed so far are shared, not repeated."""
+        drop = set(names)
+        view = Observation(self.text, {n: b for n, b in self.backends.items() if n not in drop}, self.specials)
+        view._ids, view.seconds = self._ids, self.seconds
+        return view
 
     def observed(self, name: str) -> list[int] | dict[str, str]:
         """JSON form of ``ids(name)``."""
