@@ -37,6 +37,15 @@ def _campaign(tmp_path: Path, hazard: str, seconds: float, engine: str = "hypoth
     return runs
 
 
+def test_the_last_progress_status_counts_each_job_once(tmp_path: Path) -> None:
+    config = CampaignConfig(("custom",), 2, extra_backends=(CHARS, DROPS), workers=1, seed=3)
+    statuses: list[dict] = []  # type: ignore[type-arg]
+    [run] = run_campaign(config, statuses.append)
+    inputs, seconds, _classes, _new, finished, codepoints = statuses[-1]["custom"]
+    assert finished and (inputs, codepoints) == (run.inputs, run.codepoints) and inputs > 0
+    assert seconds == pytest.approx(run.seconds, abs=0.01)
+
+
 @pytest.mark.parametrize(("hazard", "kind"), [
     ("HangsOnSeven", "timeout"),  # sleeps: a hang that releases the GIL
     ("BacktracksOnSeven", "timeout"),  # catastrophic backtracking in C: a hang that holds it

@@ -207,6 +207,7 @@ def supervise(config: CampaignConfig, worker: Callable[..., None],
         job.inputs += run.inputs if run is not None else job.live[0]
         job.codepoints += run.codepoints if run is not None else job.live[5]
         job.spent += run.seconds if run is not None else job.live[1]
+        job.live = (0, 0.0, *job.live[2:5], 0)  # counted in job.inputs/spent/codepoints now, not twice
         if run is not None:
             job.runs.append(run)
         else:  # killed: what it stored is known only from its messages
