@@ -233,7 +233,7 @@ def generation_section(info: RunInfo, speeds: Sequence[JobSpeed], seconds: float
         "be switched off: repeats skipped, time shares, shrink share; a lower bound of the gain); after = "
         "`tokfuzz.engines.generate` as a campaign runs it (fast sampler, hypothesis on 15%, ports prefetched).",
         "/s = unique inputs checked per wall second; /CPU-s per CPU second of this process (ports run in their own); "
-        "generation share = wall time outside `Hunt.check` / the run's; green when after / before >= 10.",
+        "generation share = wall time outside `Hunt.check` and `Hunt.prefetch` / the run's; green when after / before >= 10.",
         "raw combined = every backend's `encode` one after another, call by call, on the inputs the run checked "
         "(its first 2,000); ratio = checked /s over raw combined (wall).",
         "property shares = each costly property's seconds over all properties' seconds in the after run "

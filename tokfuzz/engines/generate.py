@@ -118,8 +118,10 @@ def generate(
         sampler_until = now + length * (1.0 - hypothesis_share)
         while clock() < sampler_until:
             batch = [next(draws) for _ in range(BATCH)]
-            if prefetch is not None:
+            if prefetch is not None:  # the batch's port calls, made ahead: checking time, not generating
+                t0 = clock()
                 prefetch(batch)
+                counts.check_seconds += clock() - t0
             for text in batch:
                 if clock() >= sampler_until:
                     break
