@@ -7,6 +7,12 @@ signature (tokfuzz.findings.triage) and counts it in its class. A class already 
 class is a substring of a new failing input, that failure is attributed to it for free,
 and a (property, backends, kind) that keeps shrinking into known classes is shrunk ever
 more rarely, so the campaign's time goes to finding classes it has not seen.
+
+Time is shared so that no one cost starves the job (step 10): the costly properties run
+within ``TIME_SHARE`` of the checking time, shrinking a kind already shrunk within
+``SHRINK_SHARE`` of the hunt's time and ``MIN_SECONDS`` a failure, and a backend slower
+than ``SLOW_CALL_S`` on an input is left out of that input's ``REPEATING`` properties.
+``prefetch`` lets ``cmd:`` ports answer a batch's calls in one round trip.
 """
 
 from __future__ import annotations
