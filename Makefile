@@ -72,8 +72,9 @@ browser:
 
 # Performance benchmark (bench/run_all.py): raw encode throughput of every backend, the
 # campaign's checked inputs/s and harness overhead, minimization, 10,000-case corpus
-# replay, and the memory of a BENCH_CAMPAIGN_SECONDS campaign with 2 workers (default
-# 300 s; the whole run stays under 10 min on 2 cores). Prints tables and replaces its
+# replay, step 10's before/after (three 15 s job runs per subject), and the memory of a
+# BENCH_CAMPAIGN_SECONDS campaign with 2 workers (default 300 s; the whole run takes
+# about 18 min on 2 cores). Prints tables and replaces its
 # own sections (<!-- bench:perf:KEY -->) of bench/RESULTS.md.
 BENCH_CAMPAIGN_SECONDS ?= 300
 .PHONY: bench

@@ -20,7 +20,8 @@ competes with another for the cores):
 
 Prints rich tables and replaces this benchmark's sections of ``--results`` (markers
 ``<!-- bench:perf:KEY -->``), leaving the rest of the file as it is. With the defaults
-the whole run takes about ``campaign seconds + 4 min`` on a two-core machine.
+the whole run takes about ``campaign seconds + 4 min`` on a two-core machine, plus
+``generation``'s three ``--job-seconds`` runs (and a raw-rate pass) per subject, ~8 min.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _known(cases: Sequence[Case]) -> dict[str, dict[str, str]]:
     return known
 
 
-def _measure_subjects(args: argparse.Namespace, parts: set[str], mix: inputs.InputMix, real: list[str],
+def _measure_subjects(args: argparse.Namespace, parts: set[str], mix: inputs.InputMix | None, real: list[str],
                       committed: Sequence[Case], speeds: list[generation_speed.JobSpeed]
                       ) -> tuple[list[throughput.SubjectThroughput], list[minimize_speed.Failure], dict[str, list[str]]]:
     """Load each subject once and run what needs it loaded (``speeds`` gets the generation
@@ -97,10 +98,10 @@ def _measure_subjects(args: argparse.Namespace, parts: set[str], mix: inputs.Inp
         _say(f"{name}: loading")
         subject = load_subject(name)
         names[name] = list(subject.backends)
-        if "throughput" in parts:
+        if "throughput" in parts and mix is not None:
             _say(f"{name}: throughput ({len(mix.texts):,} mix inputs, {len(real):,} real-text chunks, {args.repeats} repeats)")
             rates.append(throughput.subject_throughput(name, subject.backends, mix.texts, real, known.get(name, {}), args.repeats))
-        if "minimize" in parts:
+        if "minimize" in parts and mix is not None:
             generated = mix.texts[mix.n_seeds :]  # seed inputs are a few code points already
             failures += minimize_speed.first_failures(name, subject.backends, generated, args.failures_per_subject)
         if "generation" in parts:
@@ -152,13 +153,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay: tuple[replay_speed.ReplayTiming, str] | None = None
     speeds: list[generation_speed.JobSpeed] = []
     with native_stderr_to_log():  # tokie's Rust panics print backtraces on fd 2
-        if parts & {"throughput", "minimize", "replay", "generation"}:
+        if parts & {"throughput", "minimize", "replay"}:  # the generation part draws its own inputs
             _say(f"generating the campaign mix (seeds + {args.generated:,} generated inputs, seed 0)")
             mix = inputs.campaign_mix(args.generated, args.stride)
             real = inputs.stdlib_chunks(args.stdlib_bytes)
             if "throughput" in parts:
                 generation = _generation(args, mix)
+        if parts & {"throughput", "minimize", "replay", "generation"}:
             rates, failures, names = _measure_subjects(args, parts, mix, real, committed, speeds)
+        if mix is not None:
             if "minimize" in parts:
                 failures += minimize_speed.planted_failures(mix.texts[mix.n_seeds :])
                 for failure in failures:

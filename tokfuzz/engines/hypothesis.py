@@ -6,8 +6,8 @@ a novelty score the campaign reports per input (``hypothesis.target``), and no s
 phase (tokfuzz shrinks
 with its own grapheme-aware minimizer), no example database (the corpus is the
 database), one text per example by default (with eight, 72% of the texts repeated one of
-the example before: hypothesis mutates one choice at a time), and batches of examples so hypothesis' per-run bookkeeping stays bounded
-however long the campaign runs. The callback never raises on a finding: the engine
+the example before: hypothesis mutates one choice at a time), and batches of examples so
+hypothesis' per-run bookkeeping stays bounded however long the campaign runs. The callback never raises on a finding: the engine
 keeps generating after every failure.
 """
 
