@@ -76,7 +76,9 @@ def report_json(runs: Sequence[SubjectRun], seconds: float) -> dict[str, Any]:
     (``inputs``: distinct inputs checked), plus ``repeats`` (inputs handed again, not
     re-checked), ``codepoints`` (of the distinct inputs) and per-subject throughput
     under ``"subject_runs"`` (with ``generate_seconds``, the seconds spent generating rather
-    than checking, and ``long_skipped``, long texts left unchecked past their time share)."""
+    than checking, ``long_skipped``, long texts left unchecked past their time share, and
+    ``shard``, which of the workers sharing a (subject, engine) budget made the run, 0 when one
+    worker had it all: tokfuzz.engines.jobs.Job)."""
     return {
         "seconds": seconds,
         "inputs": sum(r.inputs for r in runs),
@@ -89,7 +91,7 @@ def report_json(runs: Sequence[SubjectRun], seconds: float) -> dict[str, Any]:
             for f in merge_findings(f for r in runs for f in r.findings)
         ],
         "subject_runs": [
-            {"subject": r.subject, "engine": r.engine, "inputs": r.inputs, "seconds": r.seconds, "inputs_per_s": round(r.rate, 1),
+            {"subject": r.subject, "engine": r.engine, "shard": r.shard, "inputs": r.inputs, "seconds": r.seconds, "inputs_per_s": round(r.rate, 1),
              "repeats": r.repeats, "codepoints": r.codepoints, "codepoints_per_s": round(r.codepoint_rate, 1),
              "generate_seconds": r.generate_seconds, "long_skipped": r.long_skipped,
              "load_seconds": r.load_seconds, "versions": r.versions, "error": r.error}

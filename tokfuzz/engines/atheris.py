@@ -32,6 +32,7 @@ def run_atheris(
     seconds: float,
     work_dir: Path,
     *,
+    queue: Path | None = None,
     properties: Sequence[str] = (),
     extra_backends: Sequence[str] = (),
     corpus: Path | None = None,
@@ -50,8 +51,9 @@ def run_atheris(
     "findings": [Finding fields...], "crashes": [{"kind", "backend", "call", "text",
     "found_s"}...], "execs", "exit_code", "error"}``.
 
-    ``work_dir`` keeps the libFuzzer corpus (``queue/``, reused by the next run so
-    coverage accumulates), the seed inputs (``seeds/``, rewritten from ``seeds``), the
+    ``work_dir`` keeps the libFuzzer corpus (``queue/``, or ``queue`` when given: several
+    runs at once share it, as libFuzzer's ``-jobs`` workers do, reading each other's
+    inputs as they reload it; reused by the next run so coverage accumulates), the seed inputs (``seeds/``, rewritten from ``seeds``), the
     state file, crash artifacts and the child's output (``fuzz.log``). New classes go
     to ``corpus`` as they are found (None: not written). ``mutator`` is ``"text"``
     (tokfuzz.inputs.mutator) or ``"bytes"`` (libFuzzer's own); ``dictionary`` passes
@@ -69,7 +71,7 @@ def run_atheris(
     from tokfuzz.engines.guard import HANG_GRACE_S, read_call
     from tokfuzz.inputs.seed_files import write_dict, write_dir
 
-    queue_dir, seed_dir = work_dir / "queue", work_dir / "seeds"
+    queue_dir, seed_dir = queue or work_dir / "queue", work_dir / "seeds"
     for d in (queue_dir, seed_dir):
         d.mkdir(parents=True, exist_ok=True)
     for old in seed_dir.iterdir():

@@ -25,7 +25,7 @@ from tokfuzz.backends.subjects import load_subject
 from tokfuzz.engines.crashes import Crash
 from tokfuzz.engines.guard import CallRecord, guard_backends
 from tokfuzz.engines.hunt import Finding, Hunt
-from tokfuzz.engines.jobs import DEFAULT_TIMEOUT, ENGINES, CampaignConfig, ProgressStatus, Resume, SubjectRun, new_cases
+from tokfuzz.engines.jobs import DEFAULT_TIMEOUT, ENGINES, CampaignConfig, Job, ProgressStatus, Resume, SubjectRun, new_cases
 from tokfuzz.engines.supervise import CampaignInterrupted, supervise
 from tokfuzz.findings.corpus import Corpus
 
@@ -49,17 +49,19 @@ def _stored_known(config: CampaignConfig, subject: str) -> dict[str, str]:
     return known
 
 
-def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress: Any, record: Path | None,
+def _hunt_subject(config: CampaignConfig, job: Job, seconds: float, progress: Any, record: Path | None,
                   resume: Resume) -> SubjectRun:
-    """Worker body, hypothesis engine: load one subject, check the Unicode seeds then generated
-    inputs (tokfuzz.engines.generate: the fast sampler, hypothesis on a share) for ``seconds``,
-    storing each new class at once; return what was found."""
+    """Worker body, hypothesis engine: load one subject, check the Unicode seeds (this shard's
+    share of them) then generated inputs (tokfuzz.engines.generate: the fast sampler,
+    hypothesis on a share; this shard's seed) for ``seconds``, storing each new class at
+    once; return what was found."""
     from tokfuzz.engines.generate import BATCH, LONG_CODEPOINTS, generate
     from tokfuzz.inputs.seeds import seed_inputs
     from tokfuzz.oracles.observation import subject_special_strings
     from tokfuzz.strategies import unicode_text
 
-    run = SubjectRun(subject)
+    subject, label = job.subject, job.label
+    run = SubjectRun(subject, shard=job.shard)
     t0 = time.monotonic()
     loaded = load_subject(subject, config.extra_backends)
     run.load_seconds = round(time.monotonic() - t0, 2)
@@ -72,7 +74,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
 
     def report(now: float) -> None:
         if progress is not None:
-            progress.put((subject, hunt.inputs, now - hunt.started, len(hunt.findings),
+            progress.put((label, hunt.inputs, now - hunt.started, len(hunt.findings),
                           sum(f.new for f in hunt.findings.values()), seeds_done, resume.restarts, hunt.codepoints))
 
     def on_input(text: str, source: str = "") -> float:
@@ -86,7 +88,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
             except OSError as exc:
                 raise _StoreFailed(f"cannot write the corpus {corpus.root}: {exc.strerror or exc}") from exc
         if fresh and progress is not None:  # the supervisor keeps them should this worker be killed
-            progress.put(("found", subject, resume.restarts, fresh))
+            progress.put(("found", label, resume.restarts, fresh))
         now = time.monotonic()
         if fresh or now - last > 0.5:
             last = now
@@ -100,7 +102,7 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
         hunt.prefetch([t for t in texts if not resume.skips(t)])
 
     try:
-        seeds = list(seed_inputs())  # real Unicode test data first (tokfuzz.inputs.seeds)
+        seeds = job.share(list(seed_inputs()))  # real Unicode test data first (tokfuzz.inputs.seeds)
         long_seeds: list[str] = []  # checked within the long inputs' share (tokfuzz.engines.generate)
         for index in range(resume.seeds_done, len(seeds)):
             if time.monotonic() >= t1 + seconds:
@@ -112,7 +114,8 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
             else:
                 on_input(seeds[index])
             seeds_done = index + 1
-        seed = None if config.seed is None else config.seed + 1000 * resume.restarts
+        seed = job.seed(config.seed)
+        seed = None if seed is None else seed + 1000 * resume.restarts
         strategy = unicode_text(assigned_only=config.assigned_only, special_tokens=subject_special_strings(loaded.backends))
         generated = generate(on_input, deadline=t1 + seconds, strategy=strategy, seed=seed, prefetch=ahead,
                              long_seeds=long_seeds)
@@ -126,14 +129,17 @@ def _hunt_subject(config: CampaignConfig, subject: str, seconds: float, progress
     return run
 
 
-def _atheris_subject(config: CampaignConfig, subject: str, seconds: float, progress: Any, record: Path | None) -> SubjectRun:
+def _atheris_subject(config: CampaignConfig, job: Job, seconds: float, progress: Any, record: Path | None) -> SubjectRun:
     """Worker body, atheris engine: run libFuzzer on one subject in a child process
-    (tokfuzz.engines.atheris.run_atheris), which restarts it after a hang or a crash."""
+    (tokfuzz.engines.atheris.run_atheris), which restarts it after a hang or a crash.
+    Shards of one subject share its libFuzzer queue (each keeps its own state, log and
+    artifacts), as libFuzzer's own ``-jobs`` workers share a corpus directory."""
     from tokfuzz.backends.models import cache_dir
     from tokfuzz.engines.atheris import run_atheris
     from tokfuzz.engines.seed_corpus import seed_texts
 
-    label = f"{subject}/atheris"
+    subject, label = job.subject, job.label
+    home = cache_dir() / "atheris" / subject
     known = config.known.get(subject, {})
 
     def on_state(state: dict[str, Any]) -> None:
@@ -143,8 +149,9 @@ def _atheris_subject(config: CampaignConfig, subject: str, seconds: float, progr
                           sum(f["new"] and f["signature"] not in known for f in found), 0, 0, int(state.get("codepoints", 0))))
 
     seeds = [*dict.fromkeys(w for ws in config.known.values() for w in ws.values()), *seed_texts(None)]
-    state = run_atheris(subject, seconds, cache_dir() / "atheris" / subject, properties=config.properties,
-                        extra_backends=config.extra_backends, corpus=config.corpus, seed=config.seed,
+    state = run_atheris(subject, seconds, home / f"shard-{job.shard}" if job.shard else home, queue=home / "queue",
+                        properties=config.properties, extra_backends=config.extra_backends, corpus=config.corpus,
+                        seed=job.seed(config.seed),
                         mutator=config.mutator, seeds=seeds, on_state=on_state, timeout=config.timeout,
                         record=record)
     names = {f.name for f in fields(Finding)}
@@ -156,13 +163,13 @@ def _atheris_subject(config: CampaignConfig, subject: str, seconds: float, progr
     run = SubjectRun(subject, "atheris", int(state.get("inputs", 0)), float(state.get("seconds", 0.0)),
                      float(state.get("load_seconds", 0.0)), findings, state.get("versions", {}),
                      state.get("unavailable", {}), state.get("error", ""), crashes,
-                     int(state.get("repeats", 0)), int(state.get("codepoints", 0)))
+                     int(state.get("repeats", 0)), int(state.get("codepoints", 0)), shard=job.shard)
     if progress is not None:
         progress.put((label, run.inputs, run.seconds, len(findings), sum(f.new for f in findings), 0, 0, run.codepoints))
     return run
 
 
-def _worker(config: CampaignConfig, subject: str, engine: str, seconds: float, progress: Any, results: Any,
+def _worker(config: CampaignConfig, job: Job, seconds: float, progress: Any, results: Any,
             record: Path | None = None, resume: Resume = Resume()) -> None:
     """A worker process: stops when its parent dies, leaves SIGINT to the parent (which
     stops it with SIGTERM), and puts one SubjectRun on ``results``."""
@@ -173,18 +180,19 @@ def _worker(config: CampaignConfig, subject: str, engine: str, seconds: float, p
     os.environ["TOKFUZZ_TIMEOUT"] = str(config.timeout)  # the per-call limit of backends that keep their own (cmd:)
     with native_stderr_to_log():
         try:
-            if engine == "atheris":
-                results.put(_atheris_subject(config, subject, seconds, progress, record))
+            if job.engine == "atheris":
+                results.put(_atheris_subject(config, job, seconds, progress, record))
             else:
-                results.put(_hunt_subject(config, subject, seconds, progress, record, resume))
+                results.put(_hunt_subject(config, job, seconds, progress, record, resume))
         except Exception as exc:  # noqa: BLE001 - reported per subject, the campaign goes on
-            results.put(SubjectRun(subject, engine, error=f"{type(exc).__name__}: {exc}"))
+            results.put(SubjectRun(job.subject, job.engine, shard=job.shard, error=f"{type(exc).__name__}: {exc}"))
 
 
 def run_campaign(config: CampaignConfig, on_progress: Callable[[ProgressStatus], None] | None = None) -> list[SubjectRun]:
     """Fuzz every subject of ``config`` with every engine of ``config.engine`` for
-    ``config.seconds`` of wall time in all: ``config.workers`` (subject, engine) jobs
-    at a time, each given ``seconds * workers / jobs`` (model loading excluded).
+    ``config.seconds`` of wall time in all: ``config.workers`` jobs at a time
+    (``config.jobs()``: (subject, engine) pairs, split into shards when there are more
+    workers than pairs), each given ``seconds * workers / jobs`` (model loading excluded).
 
     ``on_progress`` receives ``{label: (inputs, seconds, classes, new classes,
     finished)}`` about twice a second, ``label`` being ``SubjectRun.label``. Returns one

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from tokfuzz.backends.isolated import DEFAULT_TIMEOUT
 from tokfuzz.engines.crashes import Crash
@@ -15,10 +16,47 @@ from tokfuzz.engines.hunt import Finding
 from tokfuzz.findings.corpus import Case
 from tokfuzz.oracles import PROPERTIES
 
-__all__ = ["DEFAULT_TIMEOUT", "ENGINES", "CampaignConfig", "ProgressStatus", "Resume", "SubjectRun", "job_seconds",
-           "merge_findings", "merged_run", "new_cases"]
+T = TypeVar("T")
+
+__all__ = ["DEFAULT_TIMEOUT", "ENGINES", "CampaignConfig", "Job", "ProgressStatus", "Resume", "SubjectRun", "job_label",
+           "job_seconds", "merge_findings", "merged_run", "new_cases"]
 
 ENGINES: tuple[str, ...] = ("hypothesis", "atheris")
+
+
+def job_label(subject: str, engine: str, shard: int = 0) -> str:
+    """``subject``, ``subject/engine`` for an engine other than hypothesis, ``#shard`` after
+    it when the job is one of several workers of that (subject, engine)."""
+    label = subject if engine == "hypothesis" else f"{subject}/{engine}"
+    return f"{label}#{shard}" if shard else label
+
+
+@dataclass(frozen=True)
+class Job:
+    """One worker's share of a campaign: a subject, an engine and, when that (subject,
+    engine) budget is split across several workers, which of ``shards`` it is (1-based;
+    0 when it is not split)."""
+
+    subject: str
+    engine: str = "hypothesis"
+    shard: int = 0
+    shards: int = 1
+
+    @property
+    def label(self) -> str:
+        """tokfuzz.engines.jobs.job_label of this job."""
+        return job_label(self.subject, self.engine, self.shard)
+
+    def share(self, items: Sequence[T]) -> list[T]:
+        """This shard's items of ``items`` (every ``shards``-th, from its own offset), so
+        shards of one job check the seed inputs once between them; all of them when the
+        job is not split."""
+        return list(items) if self.shards <= 1 else list(items[self.shard - 1::self.shards])
+
+    def seed(self, seed: int | None) -> int | None:
+        """The campaign's ``seed`` for this shard: shards draw different inputs (None stays
+        None: every worker draws from its own OS entropy)."""
+        return seed if seed is None else seed + 100_003 * self.shard
 
 
 def new_cases(runs: Iterable[SubjectRun]) -> list[Case]:
@@ -44,11 +82,13 @@ class SubjectRun:
     codepoints: int = 0  # code points of the distinct inputs checked
     generate_seconds: float = 0.0  # seconds spent generating inputs, not checking them (tokfuzz.engines.generate)
     long_skipped: int = 0  # long texts generated and not checked: long inputs had had their share of the time
+    shard: int = 0  # which of the workers sharing this (subject, engine) budget (tokfuzz.engines.jobs.Job); 0: alone
 
     @property
     def label(self) -> str:
-        """``subject`` for a hypothesis run, ``subject/engine`` otherwise."""
-        return self.subject if self.engine == "hypothesis" else f"{self.subject}/{self.engine}"
+        """``subject`` for a hypothesis run, ``subject/engine`` otherwise, ``#shard`` after
+        either when several workers shared the job (tokfuzz.engines.jobs.job_label)."""
+        return job_label(self.subject, self.engine, self.shard)
 
     @property
     def rate(self) -> float:
@@ -83,9 +123,23 @@ class CampaignConfig:
         """The engines to run: ``("hypothesis", "atheris")`` for ``all``."""
         return ENGINES if self.engine == "all" else (self.engine,)
 
-    def jobs(self) -> list[tuple[str, str]]:
-        """(subject, engine) pairs, subject-major: both engines of a subject run side by side."""
-        return [(subject, engine) for subject in self.subjects for engine in self.engines]
+    def jobs(self) -> list[Job]:
+        """The campaign's jobs, subject-major (both engines of a subject run side by side).
+
+        With more workers than (subject, engine) pairs, each pair's budget is split across
+        several workers so every core fuzzes: ``workers // pairs`` shards each, the first
+        ``workers % pairs`` pairs one more (64 workers, 18 pairs: ten pairs of 4 shards,
+        eight of 3). Shards draw with different seeds, take every n-th seed input, share
+        atheris' libFuzzer queue and append to the one corpus.
+        """
+        pairs = [(subject, engine) for subject in self.subjects for engine in self.engines]
+        if self.workers <= len(pairs):
+            return [Job(subject, engine) for subject, engine in pairs]
+        out = []
+        for i, (subject, engine) in enumerate(pairs):
+            n = self.workers // len(pairs) + (i < self.workers % len(pairs))
+            out.extend(Job(subject, engine, k if n > 1 else 0, n) for k in range(1, n + 1))
+        return out
 
 
 @dataclass(frozen=True)
@@ -121,7 +175,7 @@ def merged_run(runs: Sequence[SubjectRun], extra: Iterable[Finding] = (), inputs
     unless given: a killed worker returns no run) plus ``extra`` findings (hangs,
     crashes); findings merge per signature, counts added."""
     first = runs[0]
-    out = SubjectRun(first.subject, first.engine)
+    out = SubjectRun(first.subject, first.engine, shard=first.shard)
     for r in runs:
         out.inputs += r.inputs
         out.repeats += r.repeats

@@ -1,7 +1,8 @@
 """The campaign's worker processes, watched: nothing a library does takes the campaign down.
 
-``supervise`` runs each (subject, engine) job in a worker process (``config.workers`` at
-a time) and watches them about four times a second:
+``supervise`` runs each job (a (subject, engine) pair, or one shard of its budget when
+there are more workers than pairs: tokfuzz.engines.jobs.Job) in a worker process
+(``config.workers`` at a time) and watches them about four times a second:
 
 * a hypothesis worker whose current library call has run longer than
   ``config.timeout`` plus ``HANG_GRACE_S`` (its call record, tokfuzz.engines.guard) is killed; a worker that
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from tokfuzz.backends.isolated import crash_kind
-from tokfuzz.engines.jobs import CampaignConfig, ProgressStatus, Resume, SubjectRun, job_seconds, merged_run
+from tokfuzz.engines.jobs import CampaignConfig, Job, ProgressStatus, Resume, SubjectRun, job_seconds, merged_run
 from tokfuzz.engines.crashes import Crash, settle, store
 from tokfuzz.engines.guard import HANG_GRACE_S, read_call
 from tokfuzz.engines.hunt import Finding
@@ -60,10 +61,9 @@ class CampaignInterrupted(Exception):
 
 @dataclass
 class _Job:
-    """One (subject, engine) job across its restarts."""
+    """One job (a subject, an engine, a shard) across its restarts."""
 
-    subject: str
-    engine: str
+    spec: Job
     budget: float
     record: Path
     proc: Any = None
@@ -81,8 +81,20 @@ class _Job:
     finished: bool = False
 
     @property
+    def subject(self) -> str:
+        return self.spec.subject
+
+    @property
+    def engine(self) -> str:
+        return self.spec.engine
+
+    @property
     def label(self) -> str:
-        return self.subject if self.engine == "hypothesis" else f"{self.subject}/{self.engine}"
+        return self.spec.label
+
+    def run(self, **fields: Any) -> SubjectRun:
+        """A SubjectRun of this job (an error, a failed shrink)."""
+        return SubjectRun(self.subject, self.engine, shard=self.spec.shard, **fields)
 
     def status(self) -> tuple[int, float, int, int, bool, int]:
         inputs, secs, classes, new, _seeds, codepoints = self.live
@@ -121,7 +133,7 @@ class _Settler:
                 finding = settle(crash, corpus=None, known=self.known.get(crash.subject, {}),
                                  extra_specs=self.config.extra_backends, timeout=self.config.timeout)
             except Exception as exc:  # noqa: BLE001 - a shrink that fails keeps the raw witness
-                job.runs.append(SubjectRun(job.subject, job.engine, error=f"shrinking a {crash.kind}: {exc}"))
+                job.runs.append(job.run(error=f"shrinking a {crash.kind}: {exc}"))
                 finding = None
             with self._lock:
                 if self._abandon or key not in self._pending:
@@ -172,8 +184,8 @@ def _interruptible() -> Iterator[None]:
 
 def supervise(config: CampaignConfig, worker: Callable[..., None],
               on_progress: Callable[[ProgressStatus], None] | None = None) -> list[SubjectRun]:
-    """Run ``config``'s jobs in ``worker`` processes (``worker(config, subject, engine,
-    seconds, progress, results, record, resume)``, tokfuzz.engines.campaign._worker) and
+    """Run ``config``'s jobs in ``worker`` processes (``worker(config, job, seconds,
+    progress, results, record, resume)``, ``job`` a tokfuzz.engines.jobs.Job, tokfuzz.engines.campaign._worker) and
     watch them as the module docstring says; returns one merged SubjectRun per job.
 
     Raises:
@@ -183,7 +195,7 @@ def supervise(config: CampaignConfig, worker: Callable[..., None],
     progress, results = ctx.Queue(), ctx.Queue()
     work_dir = Path(tempfile.mkdtemp(prefix="tokfuzz-calls-"))
     per_job = job_seconds(config)
-    jobs = [_Job(subject, engine, per_job, work_dir / f"{i}.call") for i, (subject, engine) in enumerate(config.jobs())]
+    jobs = [_Job(spec, per_job, work_dir / f"{i}.call") for i, spec in enumerate(config.jobs())]
     by_label = {job.label: job for job in jobs}
     pending = list(jobs)
     running: list[_Job] = []
@@ -196,7 +208,7 @@ def supervise(config: CampaignConfig, worker: Callable[..., None],
         resume = Resume(frozenset(job.skip), witnesses, job.live[4], job.restarts)
         job.live = (0, 0.0, 0, 0, job.live[4], 0)
         job.dead_since = None
-        job.proc = ctx.Process(target=worker, args=(config, job.subject, job.engine, job.budget - job.spent,
+        job.proc = ctx.Process(target=worker, args=(config, job.spec, job.budget - job.spent,
                                                     progress, results, job.record, resume), daemon=True)
         job.proc.start()
         running.append(job)
@@ -255,7 +267,7 @@ def supervise(config: CampaignConfig, worker: Callable[..., None],
         shutil.rmtree(work_dir, ignore_errors=True)
     out = []
     for job in jobs:
-        runs = job.runs or [SubjectRun(job.subject, job.engine, error="no worker returned a result")]
+        runs = job.runs or [job.run(error="no worker returned a result")]
         merged = merged_run(runs, [*job.salvaged, *job.crash_findings], job.inputs, job.spent)
         known = config.known.get(job.subject, {})
         for f in merged.findings:  # new means new to the corpus the campaign started from
@@ -288,7 +300,7 @@ def _watch(job: _Job, config: CampaignConfig) -> Crash | SubjectRun | None:
     call = read_call(job.record)
     kind = crash_kind(proc.exitcode if proc.exitcode is not None else -signal.SIGKILL)
     if call is None:  # died before its first library call: loading failed
-        return SubjectRun(job.subject, job.engine, error=f"worker died while loading models ({kind})")
+        return job.run(error=f"worker died while loading models ({kind})")
     return Crash(job.subject, job.engine, kind, call.backend, call.call, call.text, round(job.spent + job.live[1], 3))
 
 
