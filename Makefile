@@ -43,7 +43,7 @@ backends: $(STAMP) $(NODE_STAMP)
 
 # Re-lock after a deliberate upgrade, then re-run `make replay` and re-triage.
 lock: $(STAMP)
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^tokfuzz' > requirements.lock
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v "^tokfuzz" | grep -v -x -F -f requirements-oss-fuzz.lock > requirements.lock
 
 clean:
 	rm -rf $(VENV) node_modules .hypothesis fuzz-report.json report.html report.md
@@ -94,6 +94,18 @@ fuzz-atheris: $(STAMP)
 	    -max_total_time=$(ATHERIS_SECONDS) -dict=fuzz_targets/tokenizer.dict -print_final_stats=1 2>&1 \
 	    | grep -E '^(Done|stat::(number_of_executed_units|average_exec_per_sec|new_units_added)|INFO: Seed)' || exit 1; \
 	done
+
+# The OSS-Fuzz / ClusterFuzzLite path for real (bench/oss_fuzz_check.py): fuzz_targets/build.sh
+# with a local compile_python_fuzzer (PyInstaller one-file bundles, pinned in
+# requirements-oss-fuzz.lock) into OSS_FUZZ_OUT, then each bundled target OSS_FUZZ_SECONDS
+# against a planted fault (bench/fault_port.py), and its crash artifact must reproduce.
+# About 25 min on 2 cores (five bundles of ~3 min each, five 60 s runs).
+OSS_FUZZ_OUT ?= $${TMPDIR:-/tmp}/tokfuzz-oss-fuzz
+OSS_FUZZ_SECONDS ?= 60
+.PHONY: oss-fuzz-check
+oss-fuzz-check: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-oss-fuzz.lock
+	$(BIN)/python -m bench.oss_fuzz_check --out $(OSS_FUZZ_OUT) --seconds $(OSS_FUZZ_SECONDS)
 
 # llama.cpp's tokenizer (optional, tokfuzz/backends/llama_cpp.py): builds llama-cpp-python
 # once (about 16 min on 2 cores) into $(LLAMA_CACHE), installs it into the venv and unpacks

@@ -16,6 +16,7 @@ from bench.memory import MemoryResult
 from bench.minimize_speed import ShrinkResult
 from bench.perf_report import Section, fmt_rate, fmt_s
 from bench.replay_speed import ReplayTiming
+from bench.scale_out import ScaleRun
 from bench.throughput import ALL, SubjectThroughput
 from tokfuzz.oracles import PROPERTIES, describe_text
 
@@ -241,3 +242,23 @@ def generation_section(info: RunInfo, speeds: Sequence[JobSpeed], seconds: float
     )
     return Section("generation", "Step 10: unique inputs checked per second, before and after", notes, headers,
                    tuple(rows), tuple(styles))
+
+
+def scaling_section(info: RunInfo, runs: Sequence[ScaleRun]) -> Section:
+    """Scale-out (bench.scale_out): one subject's unique inputs/s with 1 and N workers."""
+    headers = ("subject", "workers", "unique inputs", "unique inputs /s", "speed-up", "code points", "classes", "wall s")
+    rows: list[tuple[str, ...]] = []
+    for run in runs:
+        one = next((r for r in runs if r.subject == run.subject and r.workers == 1), None)
+        gain = f"{run.per_s / one.per_s:.2f}x" if one is not None and one.per_s else "—"
+        rows.append((run.subject, str(run.workers), f"{run.inputs:,}", fmt_rate(run.per_s), gain, f"{run.codepoints:,}",
+                     str(run.classes), f"{run.wall_s:.0f}" + (f" ({'; '.join(run.errors)})" if run.errors else "")))
+    notes = (
+        *info.notes("scaling"),
+        "each row: `tokfuzz fuzz --subject S --workers N --seed 0` as a real campaign (worker processes, hypothesis "
+        "engine, the committed corpus' classes known, nothing written), for the same seconds; with N workers the "
+        "subject's budget is split into N shards (own seed, every N-th seed input), bench/scale_out.py.",
+        "unique inputs /s = unique inputs checked by all shards / the fuzzing budget; wall s includes model loading "
+        "(each worker loads its own copy) and shrinking past the budget.",
+    )
+    return Section("scaling", "Step 10: one subject on 1 and 2 workers", notes, headers, tuple(rows))

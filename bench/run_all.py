@@ -14,6 +14,8 @@ competes with another for the cores):
 * ``replay``: cases/s of replaying a synthesized 10,000-case corpus (bench.replay_speed);
 * ``generation``: step 10's before/after, unique inputs checked per second by one job as
   filed and today, per subject (bench.generation_speed), ``--job-seconds`` each;
+* ``scaling``: one subject's campaign with 1 and 2 workers (its budget split into shards),
+  ``--job-seconds`` each (bench.scale_out);
 * ``memory``: RSS of a real ``tokfuzz fuzz`` campaign of ``--campaign-seconds`` with two
   workers, and its growth (bench.memory). It runs last and alone: its two workers take
   both cores of a two-core machine.
@@ -34,7 +36,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import generation_speed, inputs, memory, minimize_speed, perf_sections, replay_speed, throughput
+from bench import generation_speed, inputs, memory, minimize_speed, perf_sections, replay_speed, scale_out, throughput
 from bench.measure import CLOCK, Rate, machine_summary, median_rate, utf8_size
 from bench.perf_report import Section, print_sections, write_sections
 from tokfuzz.findings.corpus import Case, Corpus
@@ -43,7 +45,7 @@ from tokfuzz.backends.subjects import SUBJECTS, load_subject
 
 __all__ = ["PARTS", "main"]
 
-PARTS: tuple[str, ...] = ("throughput", "minimize", "replay", "generation", "memory")
+PARTS: tuple[str, ...] = ("throughput", "minimize", "replay", "generation", "scaling", "memory")
 _ENV = "BENCH_CAMPAIGN_SECONDS"
 
 
@@ -169,6 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     shrinks.append(minimize_speed.shrink(failure, args.repeats))
             if "replay" in parts:
                 replay = _replay(args, mix, committed, names)
+    scaling: list[scale_out.ScaleRun] = []
+    if "scaling" in parts:
+        subject = (args.subject or ["cl100k_base"])[0]
+        _say(f"scaling: {subject} with 1 and 2 workers ({args.job_seconds:g} s each)")
+        scaling = scale_out.measure_scaling(subject, args.job_seconds, (1, 2), _known(committed))
     mem = None
     if "memory" in parts:
         subjects = tuple(args.memory_subject or memory.SUBJECTS)
@@ -190,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sections.append(perf_sections.replay_section(info, *replay))
     if "generation" in parts:
         sections.append(perf_sections.generation_section(info, speeds, args.job_seconds))
+    if scaling:
+        sections.append(perf_sections.scaling_section(info, scaling))
     if mem is not None:
         sections.append(perf_sections.memory_section(info, mem))
     print_sections(sections)

@@ -13,13 +13,20 @@
 # with TOKFUZZ_ON_FINDING=raise and write no JSON Lines corpus (TOKFUZZ_CORPUS=""); the
 # classes of corpora/ are bundled (tokfuzz-corpora/, TOKFUZZ_KNOWN) and do not crash.
 # Without compile_python_fuzzer (a local dry run: OUT=/tmp/out bash fuzz_targets/build.sh)
-# the wrapped target scripts are copied instead of bundled.
+# the wrapped target scripts are copied instead of bundled. `make oss-fuzz-check` puts a
+# local compile_python_fuzzer on PATH (fuzz_targets/oss-fuzz-local/) and sets
+# TOKFUZZ_INSTALL=0 (tokfuzz is already installed in .venv, editable).
+#
+# PyInstaller sees only static imports: tokfuzz loads backends by spec at run time, and
+# the tokenizer libraries ship native modules and data, hence --collect-submodules tokfuzz
+# and --collect-all for each library of the embedded subjects. transformers is left out:
+# the HF conversions are made here, once, and bundled (tokfuzz-cache/).
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 OUT="${OUT:?set OUT to the output directory}"
 PYTHON="${PYTHON:-python3}"
 mkdir -p "$OUT"
-if command -v compile_python_fuzzer >/dev/null; then
+if command -v compile_python_fuzzer >/dev/null && [ "${TOKFUZZ_INSTALL:-1}" = 1 ]; then
   "$PYTHON" -m pip install "$root"[fuzz]
 fi
 export TOKFUZZ_CACHE="$OUT/tokfuzz-cache"
@@ -41,8 +48,11 @@ for target in "$here"/fuzz_*.py; do
     printf 'os.environ.setdefault("TOKFUZZ_KNOWN", os.path.join(os.path.dirname(sys.argv[0]), "tokfuzz-corpora"))\n'
     cat "$target"; } > "$work/$name.py"
   if command -v compile_python_fuzzer >/dev/null; then
-    compile_python_fuzzer "$work/$name.py" --collect-data bpe_openai --collect-data mistral_common \
-      --collect-data emoji --collect-data confusable_homoglyphs --collect-data fontTools --collect-data tiktoken_ext
+    compile_python_fuzzer "$work/$name.py" --paths "$root" --collect-submodules tokfuzz --collect-data tokfuzz \
+      --collect-all bpe_openai --collect-all tiktoken --collect-all tiktoken_ext --collect-all tokenizers \
+      --collect-all sentencepiece --collect-all tokie --collect-all mistral_common \
+      --collect-data emoji --collect-data confusable_homoglyphs --collect-data fontTools \
+      --exclude-module transformers --exclude-module torch
   else
     cp "$work/$name.py" "$OUT/$name.py"
   fi
