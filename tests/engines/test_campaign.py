@@ -133,6 +133,28 @@ def test_a_costly_property_is_checked_within_its_share_of_the_checking_time() ->
     assert spent["roundtrip"] >= 400  # every input, every time
 
 
+@pytest.mark.parametrize("properties", [("streaming_decode",), ("batch_consistency", "slow_input")])
+def test_share_limited_properties_alone_are_checked_on_every_input(properties: tuple[str, ...]) -> None:
+    calls: list[str] = []
+
+    class Counting(Chars):
+        def encode(self, text: str) -> list[int]:
+            calls.append(text)
+            return super().encode(text)
+
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 1.0  # every check costs time: a share of nothing else would be 0
+        return now[0]
+
+    hunt = Hunt("custom", {"chars": Counting()}, properties=properties, clock=clock)
+    for i in range(20):
+        hunt.check(f"text {i}", "test")
+    assert all(f"text {i}" in calls for i in range(20))  # each input was encoded: checked
+    assert all(hunt.property_seconds[p] >= 20 for p in properties)  # by each property, each time
+
+
 def test_prefetch_sends_only_texts_still_to_check_and_short_enough() -> None:
     from tokfuzz.engines.hunt import PREFETCH_MAX_BYTES
 

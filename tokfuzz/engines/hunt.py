@@ -68,7 +68,8 @@ step a ``decode`` (a pipe round trip on a port: 36-68 ms an input on cl100k_base
 ports, 0.3 ms on a subject without ports); batch_consistency encodes the input's batch
 again and from four threads; slow_input's scaling test costs 0.05-1 s on a candidate.
 A fixed 1-in-8 sample (until step 10) let them take 35-45% of a port-heavy job and left
-cheap subjects under-checked. Minimizing and replaying a failure always run them."""
+cheap subjects under-checked. Minimizing and replaying a failure always run them, and so
+does a hunt of these properties alone (``Hunt._due``)."""
 
 MIN_CALLS_OF: dict[str, int] = {"slow_input": 40}
 """Minimizer budgets per property where one oracle call costs far more (slow_input
@@ -241,13 +242,23 @@ class Hunt:
         self.codepoints += len(text)
         fresh: list[Finding] = []
         obs = Observation(text, self.backends, self.specials)
-        spent = sum(self.property_seconds.values())
-        properties = tuple(p for p in self.properties if self.property_seconds[p] <= TIME_SHARE.get(p, 1.0) * spent)
+        properties = self._due()
         try:
             self._check(obs, text, found_by, fresh, properties)
         finally:
             self.last_novelty = self.novelty(obs, fresh)
         return fresh
+
+    def _due(self) -> tuple[str, ...]:
+        """The properties to check on the next input: every one, except a ``TIME_SHARE``
+        property whose seconds are past its share of all properties' seconds. Shares are of
+        the time the other properties leave: a hunt of share-limited properties alone
+        (``--property streaming_decode``, the streaming_decode fuzz target) checks each of
+        them on every input."""
+        if all(p in TIME_SHARE for p in self.properties):
+            return self.properties
+        spent = sum(self.property_seconds.values())
+        return tuple(p for p in self.properties if self.property_seconds[p] <= TIME_SHARE.get(p, 1.0) * spent)
 
     def _check(self, obs: Observation, text: str, found_by: str, fresh: list[Finding], properties: tuple[str, ...]) -> None:
         view: Observation | None = None  # what the REPEATING properties see: obs less its slow backends
