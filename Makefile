@@ -99,7 +99,7 @@ fuzz-atheris: $(STAMP)
 # with a local compile_python_fuzzer (PyInstaller one-file bundles, pinned in
 # requirements-oss-fuzz.lock) into OSS_FUZZ_OUT, then each bundled target OSS_FUZZ_SECONDS
 # against a planted fault (bench/fault_port.py), and its crash artifact must reproduce.
-# About 25 min on 2 cores (five bundles of ~3 min each, five 60 s runs).
+# About 17-20 min on 2 cores (five 183 MB bundles of ~3 min each, five 60 s runs).
 OSS_FUZZ_OUT ?= $${TMPDIR:-/tmp}/tokfuzz-oss-fuzz
 OSS_FUZZ_SECONDS ?= 60
 .PHONY: oss-fuzz-check

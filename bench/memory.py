@@ -144,6 +144,8 @@ class MemoryResult:
     inputs: dict[str, int] = field(default_factory=dict)
     rates: dict[str, float] = field(default_factory=dict)
     exit_code: int = 0
+    overran: bool = False  # still running at seconds + 300 s: stopped with SIGTERM, its samples kept
+    log_tail: tuple[str, ...] = ()  # the campaign's last output lines when it overran
 
     @property
     def peak_total(self) -> float:
@@ -193,9 +195,13 @@ def run_memory_campaign(
 
     ``early_s`` defaults to 60 s, or half the campaign when it is shorter than 120 s.
 
+    A campaign still running ``seconds + 300`` s after its start is stopped with SIGTERM
+    (it stores what it found, as at Ctrl-C) and its samples are kept: ``overran`` is set
+    and ``log_tail`` holds its last output lines, to say why.
+
     Raises:
-        RuntimeError: the campaign exited with a status other than 0 or 1 (its last
-            output lines are in the message), or ran ``seconds + 300`` s without ending.
+        RuntimeError: the campaign exited on its own with a status other than 0 or 1
+            (its last output lines are in the message).
     """
     early = early_s if early_s is not None else (60.0 if seconds >= 120 else seconds / 2)
     with tempfile.TemporaryDirectory(prefix="tokfuzz-bench-mem-") as tmp:
@@ -207,11 +213,15 @@ def run_memory_campaign(
         samples: list[Sample] = []
         with open(work / "out.log", "wb") as log:
             start = time.monotonic()
+            overran = False
             proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             try:
                 while proc.poll() is None:
                     if time.monotonic() - start > seconds + 300:
-                        raise RuntimeError(f"the memory campaign ran over {seconds + 300:g} s")
+                        overran = True
+                        os.killpg(proc.pid, signal.SIGTERM)  # the CLI stores every finding, then exits
+                        proc.wait(timeout=60)
+                        break
                     pids = [proc.pid, *descendants(proc.pid)]
                     rss = {pid: r for pid in pids if (r := read_rss(pid)) is not None}
                     workers_now = tuple(p for p in pids[1:] if p in rss and _is_worker(p))
@@ -225,11 +235,12 @@ def run_memory_campaign(
                     os.killpg(proc.pid, signal.SIGTERM)  # our own session: the CLI and its workers only
                     proc.wait()
             wall = time.monotonic() - start
-        if proc.returncode not in (0, 1):
-            tail = (work / "out.log").read_text(encoding="utf-8", errors="replace").splitlines()[-5:]
+        tail = tuple((work / "out.log").read_text(encoding="utf-8", errors="replace").splitlines()[-8:])
+        if proc.returncode not in (0, 1) and not overran:
             raise RuntimeError(f"tokfuzz fuzz exited {proc.returncode}: " + " | ".join(tail))
         shown = " ".join(command).replace(tmp, "$TMP").replace(str(Path.cwd()) + os.sep, "")
-        result = MemoryResult(shown, seconds, wall, early, samples, _series(samples, early), exit_code=proc.returncode)
+        result = MemoryResult(shown, seconds, wall, early, samples, _series(samples, early), exit_code=proc.returncode,
+                              overran=overran, log_tail=tail if overran else ())
         if report.exists():
             data = json.loads(report.read_text(encoding="utf-8"))
             for run in data.get("subject_runs", []):

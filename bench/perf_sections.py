@@ -197,6 +197,8 @@ def memory_section(info: RunInfo, result: MemoryResult) -> Section:
         f"campaign throughput (its own report): {rates or 'n/a'}",
         f"slope = least-squares MB/min of the worker's RSS from {result.early_s:.0f} s to its last sample; "
         "peak = the process' own high-water mark (VmHWM).",
+        *((f"the campaign was still running {result.seconds + 300:g} s after its start and was stopped with SIGTERM; "
+           f"its last lines: `{' | '.join(result.log_tail)[-400:]}`",) if result.overran else ()),
     )
     headers = ("process", "RSS early", "RSS at end", "peak", "slope MB/min")
     return Section("memory", "Memory of a campaign", notes, headers, tuple(rows))
