@@ -80,13 +80,15 @@ def descendants(root: int) -> list[int]:
 
 
 def _is_worker(pid: int) -> bool:
-    """A spawned campaign worker, not multiprocessing's resource tracker."""
+    """A campaign worker: a process multiprocessing spawned (``spawn_main`` in its command
+    line), not its resource tracker, nor a worker's own children (isolated backends' child
+    processes, ``cmd:``/npm ports), which are counted apart."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             cmdline = f.read()
     except OSError:
         return False
-    return b"resource_tracker" not in cmdline
+    return b"spawn_main" in cmdline and b"resource_tracker" not in cmdline
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,12 @@ class Sample:
     def total(self) -> float:
         """Summed RSS of all processes, MB."""
         return sum(rss for rss, _ in self.rss.values())
+
+    @property
+    def children(self) -> float:
+        """Summed RSS of the workers' children (isolated backends, ports), MB: every process
+        but the CLI and the workers (and multiprocessing's resource tracker, a few MB)."""
+        return sum(rss for pid, (rss, _) in self.rss.items() if pid != self.root and pid not in self.workers)
 
 
 def slope(points: list[tuple[float, float]]) -> float:
@@ -151,6 +159,16 @@ class MemoryResult:
     def peak_total(self) -> float:
         """Largest summed RSS over the samples, MB."""
         return max((s.total for s in self.samples), default=0.0)
+
+    @property
+    def children_series(self) -> WorkerSeries | None:
+        """The workers' children's summed RSS as one series (they come and go: ports restart
+        after a crash or a timeout), from the early time on; None without samples."""
+        points = [(s.t, s.children) for s in self.samples]
+        if not points:
+            return None
+        late = [p for p in points if p[0] >= self.early_s] or points[-1:]
+        return WorkerSeries(0, late[0], points[-1], max(y for _, y in points), slope(late))
 
     @property
     def peak_worker(self) -> float:

@@ -188,6 +188,10 @@ def memory_section(info: RunInfo, result: MemoryResult) -> Section:
     for i, w in enumerate(result.workers):
         rows.append((f"worker {i + 1} (pid {w.pid})", f"{w.early[1]:.0f} MB @ {w.early[0]:.0f} s",
                      f"{w.last[1]:.0f} MB @ {w.last[0]:.0f} s", f"{w.peak:.0f} MB", f"{w.slope_mb_per_min:+.2f}"))
+    kids = result.children_series
+    if kids is not None:
+        rows.append(("workers' children (sum: isolated backends, ports)", f"{kids.early[1]:.0f} MB @ {kids.early[0]:.0f} s",
+                     f"{kids.last[1]:.0f} MB @ {kids.last[0]:.0f} s", f"{kids.peak:.0f} MB", f"{kids.slope_mb_per_min:+.2f}"))
     rows.append(("all processes (sum)", "", "", f"{result.peak_total:.0f} MB", ""))
     rates = ", ".join(f"{s}: {result.inputs.get(s, 0):,} inputs, {result.rates.get(s, 0.0):.0f}/s" for s in result.inputs)
     notes = (
@@ -196,7 +200,8 @@ def memory_section(info: RunInfo, result: MemoryResult) -> Section:
         f"{len(result.samples)} samples of /proc every few seconds.",
         f"campaign throughput (its own report): {rates or 'n/a'}",
         f"slope = least-squares MB/min of the worker's RSS from {result.early_s:.0f} s to its last sample; "
-        "peak = the process' own high-water mark (VmHWM).",
+        "peak = the process' own high-water mark (VmHWM); a worker restarted after a hang or a crash in a library "
+        "call is a new process, a new row.",
         *((f"the campaign was still running {result.seconds + 300:g} s after its start and was stopped with SIGTERM; "
            f"its last lines: `{' | '.join(result.log_tail)[-400:]}`",) if result.overran else ()),
     )

@@ -14,8 +14,8 @@ competes with another for the cores):
 * ``replay``: cases/s of replaying a synthesized 10,000-case corpus (bench.replay_speed);
 * ``generation``: step 10's before/after, unique inputs checked per second by one job as
   filed and today, per subject (bench.generation_speed), ``--job-seconds`` each;
-* ``scaling``: one subject's campaign with 1 and 2 workers (its budget split into shards),
-  ``--job-seconds`` each (bench.scale_out);
+* ``scaling``: one subject's campaign (each ``--subject``; default cl100k_base) with 1 and 2
+  workers (its budget split into shards), ``--job-seconds`` each (bench.scale_out);
 * ``memory``: RSS of a real ``tokfuzz fuzz`` campaign of ``--campaign-seconds`` with two
   workers, and its growth (bench.memory). It runs last and alone: its two workers take
   both cores of a two-core machine.
@@ -173,9 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 replay = _replay(args, mix, committed, names)
     scaling: list[scale_out.ScaleRun] = []
     if "scaling" in parts:
-        subject = (args.subject or ["cl100k_base"])[0]
-        _say(f"scaling: {subject} with 1 and 2 workers ({args.job_seconds:g} s each)")
-        scaling = scale_out.measure_scaling(subject, args.job_seconds, (1, 2), _known(committed))
+        for subject in args.subject or ["cl100k_base"]:
+            _say(f"scaling: {subject} with 1 and 2 workers ({args.job_seconds:g} s each)")
+            scaling += scale_out.measure_scaling(subject, args.job_seconds, (1, 2), _known(committed))
     mem = None
     if "memory" in parts:
         subjects = tuple(args.memory_subject or memory.SUBJECTS)

@@ -157,6 +157,25 @@ def test_memory_sampler_sees_this_process_and_its_children() -> None:
     assert command[-2:] == ["--subject", "tekken"] and "--seconds" in command and "--workers" in command
 
 
+def test_a_worker_is_a_spawned_process_and_its_children_are_counted_apart() -> None:
+    import multiprocessing
+    import time as _time
+
+    from bench.memory import Sample, _is_worker
+
+    worker = multiprocessing.get_context("spawn").Process(target=_time.sleep, args=(30,), daemon=True)
+    worker.start()
+    port = subprocess.Popen(["sleep", "30"])
+    try:
+        assert _is_worker(worker.pid) and not _is_worker(port.pid)  # type: ignore[arg-type]
+    finally:
+        worker.kill()
+        port.kill()
+        port.wait()
+    sample = Sample(1.0, 1, {1: (50.0, 50.0), 2: (600.0, 650.0), 3: (120.0, 120.0)}, (2,))
+    assert sample.total == 770.0 and sample.children == 120.0
+
+
 def test_generation_before_and_after_runs_count_unique_inputs_and_render() -> None:
     from bench.generation_speed import measure_job, subject_speeds
     from bench.perf_sections import RunInfo, generation_section
