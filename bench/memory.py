@@ -165,10 +165,7 @@ class MemoryResult:
         """The workers' children's summed RSS as one series (they come and go: ports restart
         after a crash or a timeout), from the early time on; None without samples."""
         points = [(s.t, s.children) for s in self.samples]
-        if not points:
-            return None
-        late = [p for p in points if p[0] >= self.early_s] or points[-1:]
-        return WorkerSeries(0, late[0], points[-1], max(y for _, y in points), slope(late))
+        return _trend(0, points, max(y for _, y in points), self.early_s) if points else None
 
     @property
     def peak_worker(self) -> float:
@@ -195,10 +192,15 @@ def _series(samples: list[Sample], early_s: float) -> list[WorkerSeries]:
         points = [(s.t, s.rss[pid][0]) for s in samples if pid in s.rss and pid in s.workers]
         if not points:
             continue
-        late = [p for p in points if p[0] >= early_s] or points[-1:]
-        peak = max(s.rss[pid][1] for s in samples if pid in s.rss)
-        out.append(WorkerSeries(pid, late[0], points[-1], peak, slope(late)))
+        out.append(_trend(pid, points, max(s.rss[pid][1] for s in samples if pid in s.rss), early_s))
     return out
+
+
+def _trend(pid: int, points: list[tuple[float, float]], peak: float, early_s: float) -> WorkerSeries:
+    """A series of (t s, MB) ``points`` judged from ``early_s`` on (its last point when none is
+    that late): first and last readings, ``peak`` and the slope."""
+    late = [p for p in points if p[0] >= early_s] or points[-1:]
+    return WorkerSeries(pid, late[0], points[-1], peak, slope(late))
 
 
 def run_memory_campaign(

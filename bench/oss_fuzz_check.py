@@ -34,7 +34,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench.fault_port import NAME as PLANTED
@@ -149,20 +149,16 @@ def check_target(command: Sequence[str], name: str, seconds: float, work: Path, 
     base = TargetCheck(name, signature, str(crashes[0]) if crashes else "", False, involves_planted(signature), took,
                        fuzz.returncode)
     if not signature:
-        return _failed(base, f"no new class in {took:g} s (exit {fuzz.returncode}; log {work / 'fuzz.log'})")
+        return replace(base, problem=f"no new class in {took:g} s (exit {fuzz.returncode}; log {work / 'fuzz.log'})")
     if not crashes:
-        return _failed(base, f"found {signature} but wrote no crash artifact")
+        return replace(base, problem=f"found {signature} but wrote no crash artifact")
     repro = subprocess.run([*command, str(crashes[0])], env=env, cwd=ROOT, capture_output=True, text=True, errors="replace",
                            check=False, timeout=600)
     (work / "repro.log").write_text(repro.stdout + repro.stderr, encoding="utf-8")
     again = found_signature(repro.stdout + repro.stderr)
     if repro.returncode == 0 or again != signature:
-        return _failed(base, f"the artifact did not reproduce: exit {repro.returncode}, {again or 'no class'}")
-    return TargetCheck(**{**asdict(base), "reproduced": True})
-
-
-def _failed(check: TargetCheck, problem: str) -> TargetCheck:
-    return TargetCheck(**{**asdict(check), "problem": problem})
+        return replace(base, problem=f"the artifact did not reproduce: exit {repro.returncode}, {again or 'no class'}")
+    return replace(base, reproduced=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

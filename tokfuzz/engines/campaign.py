@@ -132,8 +132,9 @@ def _hunt_subject(config: CampaignConfig, job: Job, seconds: float, progress: An
 def _atheris_subject(config: CampaignConfig, job: Job, seconds: float, progress: Any, record: Path | None) -> SubjectRun:
     """Worker body, atheris engine: run libFuzzer on one subject in a child process
     (tokfuzz.engines.atheris.run_atheris), which restarts it after a hang or a crash.
-    Shards of one subject share its libFuzzer queue (each keeps its own state, log and
-    artifacts), as libFuzzer's own ``-jobs`` workers share a corpus directory."""
+    Shards of one subject split the seed inputs and share its libFuzzer queue (each keeps
+    its own state, log and artifacts), as libFuzzer's own ``-jobs`` workers share a corpus
+    directory."""
     from tokfuzz.backends.models import cache_dir
     from tokfuzz.engines.atheris import run_atheris
     from tokfuzz.engines.seed_corpus import seed_texts
@@ -148,7 +149,7 @@ def _atheris_subject(config: CampaignConfig, job: Job, seconds: float, progress:
             progress.put((label, state["inputs"], state["seconds"], len(found),
                           sum(f["new"] and f["signature"] not in known for f in found), 0, 0, int(state.get("codepoints", 0))))
 
-    seeds = [*dict.fromkeys(w for ws in config.known.values() for w in ws.values()), *seed_texts(None)]
+    seeds = job.share([*dict.fromkeys(w for ws in config.known.values() for w in ws.values()), *seed_texts(None)])
     state = run_atheris(subject, seconds, home / f"shard-{job.shard}" if job.shard else home, queue=home / "queue",
                         properties=config.properties, extra_backends=config.extra_backends, corpus=config.corpus,
                         seed=job.seed(config.seed),

@@ -130,6 +130,7 @@ class Hunt:
         self.reference = next(iter(self.backends))
         self.specials = subject_special_tokens(self.backends)
         self.properties = tuple(properties)
+        self._shared = not all(p in TIME_SHARE for p in self.properties)  # shares apply (Hunt._due)
         self.clock = clock
         self.started = clock()
         self.deadline: float | None = None
@@ -255,7 +256,7 @@ class Hunt:
         the time the other properties leave: a hunt of share-limited properties alone
         (``--property streaming_decode``, the streaming_decode fuzz target) checks each of
         them on every input."""
-        if all(p in TIME_SHARE for p in self.properties):
+        if not self._shared:
             return self.properties
         spent = sum(self.property_seconds.values())
         return tuple(p for p in self.properties if self.property_seconds[p] <= TIME_SHARE.get(p, 1.0) * spent)
