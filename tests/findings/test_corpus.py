@@ -210,3 +210,28 @@ def test_one_per_signature_keeps_the_first_witness_of_a_class(tmp_path: Path) ->
     assert corpus.add([first]) == [first]
     assert corpus.add([second], one_per_signature=True) == []
     assert corpus.add([second]) == [second]  # without it, only ids de-duplicate
+
+
+def test_root_cause_is_optional_and_omitted_when_empty(tmp_path: Path) -> None:
+    plain = _case("x")
+    assert "root_cause" not in json.loads(plain.to_json())  # corpora written before step 11 stay as they are
+    named = plain.replace(root_cause="hf:surrogate-raises")
+    assert json.loads(named.to_json())["root_cause"] == "hf:surrogate-raises"
+    assert Case.from_json(named.to_json()) == named and Case.from_json(plain.to_json()).root_cause == ""
+    with pytest.raises(ValueError, match="root_cause"):
+        plain.replace(root_cause=3)
+
+
+def test_update_many_rewrites_each_file_once_and_is_all_or_nothing(tmp_path: Path) -> None:
+    corpus = Corpus(tmp_path)
+    x, y, z = _case("x"), _case("y"), _case("z", subject="o200k_base")
+    corpus.add([x, y, z])
+    before = (tmp_path / "cl100k_base.jsonl").read_bytes()
+    with pytest.raises(KeyError):
+        corpus.update_many({x.id: {"root_cause": "a"}, "0000000000000000": {"root_cause": "a"}})
+    with pytest.raises(ValueError, match="cannot change"):
+        corpus.update_many({x.id: {"input": "q"}})
+    assert (tmp_path / "cl100k_base.jsonl").read_bytes() == before
+    updated = corpus.update_many({x.id: {"root_cause": "a"}, z.id: {"root_cause": "b", "status": "expected"}})
+    assert [c.id for c in updated] == [x.id, z.id]
+    assert corpus.load() == [x.replace(root_cause="a"), y, z.replace(root_cause="b", status="expected")]

@@ -56,7 +56,10 @@ __all__ = ["Case", "Corpus", "CorpusError", "STATUSES", "Status", "atomic_write"
 Status = Literal["open", "expected", "fixed"]
 STATUSES: tuple[str, ...] = get_args(Status)
 
-_STR_FIELDS = ("id", "input", "property", "subject", "signature", "status", "note", "found_by", "found_at")
+_STR_FIELDS = ("id", "input", "property", "subject", "signature", "status", "note", "found_by", "found_at", "root_cause")
+_OPTIONAL_FIELDS = ("root_cause",)
+"""Fields a line may omit (read as ``""``) and that ``to_json`` omits when empty, so a
+corpus written before they existed stays byte for byte what it was."""
 # Characters the writer escapes: lone surrogates (not encodable as UTF-8) and the
 # line breaks that JSON leaves raw.
 _ESCAPE = re.compile("[\ud800-\udfff\x85\u2028\u2029]")
@@ -93,6 +96,9 @@ class Case:
 
     ``versions`` maps library name to version; ``observed`` maps backend name to what
     it returned (ids list, or ``{"error": "..."}``) and must be JSON-able.
+    ``root_cause`` (optional, DESIGN §5, step 11) is a short name shared by the classes
+    of one cause across subjects and properties (``tokfuzz.findings.rootcause``); ``""``
+    when not set, and then left out of the JSON line.
 
     Raises:
         ValueError: a field has the wrong type, ``id`` is empty or ``status`` is not
@@ -111,6 +117,7 @@ class Case:
     found_at: str
     versions: Mapping[str, str]
     observed: Mapping[str, Any]
+    root_cause: str = ""
 
     def __post_init__(self) -> None:
         for name in _STR_FIELDS:
@@ -145,6 +152,9 @@ class Case:
         data["backends"] = list(self.backends)
         data["versions"] = dict(self.versions)
         data["observed"] = dict(self.observed)
+        for name in _OPTIONAL_FIELDS:
+            if not data[name]:
+                del data[name]
         dumped = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
         return _ESCAPE.sub(lambda m: f"\\u{ord(m[0]):04x}", dumped)
 
@@ -167,7 +177,7 @@ class Case:
         if not isinstance(data, dict):
             raise ValueError(f"expected a JSON object, got {type(data).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
-        missing = sorted(names - data.keys())
+        missing = sorted(names - data.keys() - set(_OPTIONAL_FIELDS))
         unknown = sorted(data.keys() - names)
         if missing:
             raise ValueError(f"missing key(s) {', '.join(map(repr, missing))}")
@@ -403,22 +413,52 @@ class Corpus:
                 atomic_write(path, [*old_lines.get(path, []), *lines])
         return added
 
-    def update(self, case_id: str, *, status: Status, note: str) -> Case:
-        """Set one case's ``status`` and ``note``, rewriting its line in place
-        (atomically; every other line unchanged); returns the updated case.
+    def update(self, case_id: str, *, status: Status, note: str, root_cause: str | None = None) -> Case:
+        """Set one case's ``status`` and ``note`` (and ``root_cause`` unless None),
+        rewriting its line in place (atomically; every other line unchanged); returns
+        the updated case.
 
         Raises:
             KeyError: no case has ``case_id``.
             ValueError: ``status`` is not one of ``STATUSES``.
             CorpusError: the corpus is corrupt.
         """
+        changes: dict[str, Any] = {"status": status, "note": note}
+        if root_cause is not None:
+            changes["root_cause"] = root_cause
+        return self.update_many({case_id: changes})[0]
+
+    def update_many(self, changes: Mapping[str, Mapping[str, Any]]) -> list[Case]:
+        """Apply ``changes`` (case id -> field -> new value; ``status``, ``note``,
+        ``root_cause``) to their cases, rewriting each file touched once, atomically,
+        every other line unchanged; returns the updated cases in corpus order.
+
+        Raises:
+            KeyError: an id in ``changes`` is not in the corpus (nothing is written).
+            ValueError: a field is unknown or a value is invalid (nothing is written).
+            CorpusError: the corpus is corrupt.
+        """
+        allowed = {"status", "note", "root_cause"}
+        for fields in changes.values():
+            if set(fields) - allowed:
+                raise ValueError(f"cannot change field(s) {', '.join(sorted(set(fields) - allowed))}")
         with self._locked():
+            rewrites: list[tuple[Path, list[bytes]]] = []
+            updated: list[Case] = []
             for path, lines in self._read():
+                raws = [line.raw for line in lines]
+                touched = False
                 for index, line in enumerate(lines):
-                    if line.case is not None and line.case.id == case_id:
-                        updated = line.case.replace(status=status, note=note)
-                        raws = [other.raw for other in lines]
-                        raws[index] = updated.to_json().encode("utf-8")
-                        atomic_write(path, raws)
-                        return updated
-        raise KeyError(case_id)
+                    if line.case is not None and line.case.id in changes:
+                        case = line.case.replace(**changes[line.case.id])
+                        raws[index] = case.to_json().encode("utf-8")
+                        updated.append(case)
+                        touched = True
+                if touched:
+                    rewrites.append((path, raws))
+            missing = set(changes) - {case.id for case in updated}
+            if missing:
+                raise KeyError(", ".join(sorted(missing)))
+            for path, raws in rewrites:
+                atomic_write(path, raws)
+        return updated
