@@ -75,6 +75,11 @@ def _parser(project: ProjectConfig | None = None) -> argparse.ArgumentParser:
     from tokfuzz.cli.vocab import add_vocab_parser
 
     add_vocab_parser(sub, project, DEFAULT_CORPUS)  # tokfuzz vocab SUBJECT (tokfuzz.cli.vocab)
+    from tokfuzz.cli.export import add_export_parser
+    from tokfuzz.cli.snapshot import add_snapshot_parser
+
+    add_export_parser(sub, project, DEFAULT_CORPUS)  # tokfuzz export (tokfuzz.cli.export)
+    add_snapshot_parser(sub, project, DEFAULT_CORPUS)  # tokfuzz snapshot create|check (tokfuzz.cli.snapshot)
     for command, sub_parser in (("fuzz", f), ("replay", r), ("report", rep), ("triage", tri)):
         sub_parser.set_defaults(**parser_defaults(project, command))  # the project config, under the flags
     p.set_defaults(project=project)
@@ -105,6 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tokfuzz.cli.vocab import run_vocab
 
             return run_vocab(args, console)
+        if args.command == "export":
+            from tokfuzz.cli.export import run_export
+
+            return run_export(args, console)
+        if args.command == "snapshot":
+            from tokfuzz.cli.snapshot import run_snapshot
+
+            return run_snapshot(args, console)
         return _backends(console)
     except ConfigError as exc:
         err.print(f"tokfuzz: error: {exc}", markup=False, soft_wrap=True)
