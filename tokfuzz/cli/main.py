@@ -67,11 +67,20 @@ def _parser(project: ProjectConfig | None = None) -> argparse.ArgumentParser:
     rep.add_argument("--out", type=Path, default=None, help="output file (default report.html, or report.md for --format md)")
     rep.add_argument("--format", choices=("html", "md"), default=None, help="default: md for a .md --out, else html")
     rep.add_argument("--ids-only", action="store_true", help="do not load the subjects' backends: ids without pieces")
-    tri = sub.add_parser("triage", help="set the status and note of every case of a class")
-    tri.add_argument("cls", metavar="CLASS", help="a signature, a case id, or a unique prefix of a case id")
-    tri.add_argument("--status", required=True, choices=("open", "expected", "fixed"))
+    rep.add_argument("--upstream", default=None, metavar="ROOT", help="instead of the report, write a ready-to-file "
+                     "upstream issue (Markdown) for root cause ROOT (`tokfuzz summary` lists them); default --out upstream-ROOT.md")
+    tri = sub.add_parser("triage", help="set the status, note or root cause of every case of a class (or of a root cause)")
+    tri.add_argument("cls", metavar="CLASS", help="a signature, a case id, a unique prefix of a case id, "
+                     "or a root cause name (every class it groups, as `tokfuzz summary` lists them)")
+    tri.add_argument("--status", default=None, choices=("open", "expected", "fixed"), help="default: keep each case's")
     tri.add_argument("--note", default=None, help="why (required for expected); default: keep each case's note")
+    tri.add_argument("--root-cause", default=None, metavar="NAME", help="the root cause its classes share "
+                     "(LIBRARY/KIND/CHARACTERS by convention; 'proposed' takes tokfuzz's proposal, '' clears it)")
     tri.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    sm = sub.add_parser("summary", help="the corpus by root cause, then by class")
+    sm.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    sm.add_argument("--status", action="append", default=[], choices=("open", "expected", "fixed"),
+                    help="only root causes with classes of this status; repeatable")
     from tokfuzz.cli.vocab import add_vocab_parser
 
     add_vocab_parser(sub, project, DEFAULT_CORPUS)  # tokfuzz vocab SUBJECT (tokfuzz.cli.vocab)
@@ -80,7 +89,7 @@ def _parser(project: ProjectConfig | None = None) -> argparse.ArgumentParser:
 
     add_export_parser(sub, project, DEFAULT_CORPUS)  # tokfuzz export (tokfuzz.cli.export)
     add_snapshot_parser(sub, project, DEFAULT_CORPUS)  # tokfuzz snapshot create|check (tokfuzz.cli.snapshot)
-    for command, sub_parser in (("fuzz", f), ("replay", r), ("report", rep), ("triage", tri)):
+    for command, sub_parser in (("fuzz", f), ("replay", r), ("report", rep), ("triage", tri), ("summary", sm)):
         sub_parser.set_defaults(**parser_defaults(project, command))  # the project config, under the flags
     p.set_defaults(project=project)
     return p
@@ -106,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args, console)
         if args.command == "triage":
             return _triage(args, console)
+        if args.command == "summary":
+            from tokfuzz.cli.corpus_summary import print_corpus_summary
+
+            return print_corpus_summary(console, _report_cases(args.corpus), str(args.corpus), tuple(args.status))
         if args.command == "vocab":
             from tokfuzz.cli.vocab import run_vocab
 
@@ -300,9 +313,11 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     from tokfuzz.report.data import build_report, load_campaign, subject_backends
     from tokfuzz.backends.subjects import SUBJECTS
 
+    cases = _report_cases(args.corpus)
+    if args.upstream is not None:
+        return _upstream(args, cases, console)
     fmt = format_for(args.out, args.format)
     out = args.out or Path(f"report.{fmt}")
-    cases = _report_cases(args.corpus)
     campaign_path = args.campaign
     if campaign_path is None and Path("fuzz-report.json").is_file():
         campaign_path = Path("fuzz-report.json")
@@ -322,23 +337,77 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _upstream(args: argparse.Namespace, cases: list[Any], console: Console) -> int:
+    """``tokfuzz report --upstream ROOT``: the upstream issue text of one root cause."""
+    import re
+
+    from tokfuzz.backends.quiet import native_stderr_to_log
+    from tokfuzz.findings.rootcause import root_causes
+    from tokfuzz.report.data import subject_backends
+    from tokfuzz.report.render import write_text
+
+    causes = root_causes(cases)
+    cause = next((r for r in causes if r.name == args.upstream), None)
+    if cause is None:
+        near = [r.name for r in causes if args.upstream.lower() in r.name.lower()][:5]
+        hint = f"; did you mean {', '.join(near)}" if near else "; `tokfuzz summary` lists them"
+        raise ConfigError(f"no root cause named {args.upstream!r} in {args.corpus}{hint}")
+    from tokfuzz.report.upstream import upstream_issue
+
+    out = args.out or Path("upstream-" + re.sub(r"[^A-Za-z0-9._-]+", "-", cause.name).strip("-") + ".md")
+    with native_stderr_to_log():
+        text = upstream_issue(cause.cases, cause.name, cause.suspect, None if args.ids_only else subject_backends)
+    write_text(out, text)
+    console.print(f"wrote {out}: upstream issue for {cause.name} ({len(cause.classes)} class(es), "
+                  f"{', '.join(cause.subjects)})", markup=False)
+    return 0
+
+
 def _triage(args: argparse.Namespace, console: Console) -> int:
-    """``tokfuzz triage CLASS``: set status (and note) of every case of the class."""
+    """``tokfuzz triage CLASS``: set status, note and root cause of every case of the class
+    (or of every class of a root cause); say the proposed root cause when none is set."""
     from tokfuzz.findings.corpus import Corpus, CorpusError
-    from tokfuzz.report.data import find_class
+    from tokfuzz.findings.rootcause import propose, root_cause_of, root_causes
+    from tokfuzz.report.data import ReportError, find_class
 
     note: str | None = args.note
+    if args.status is None and note is None and args.root_cause is None:
+        raise ConfigError("triage needs --status, --note or --root-cause (what to set)")
     if args.status == "expected" and not (note and note.strip()):
         raise ConfigError("--status expected needs --note saying why the difference is accepted")
-    corpus = Corpus(args.corpus)
-    members = find_class(_report_cases(args.corpus), args.cls)
+    if args.root_cause and (args.root_cause != args.root_cause.strip() or "|" in args.root_cause):
+        raise ConfigError(f"--root-cause {args.root_cause!r}: a name has no surrounding spaces and no '|'")
+    cases = _report_cases(args.corpus)
     try:
-        for case in members:
-            corpus.update(case.id, status=args.status, note=case.note if note is None else note)
-    except (CorpusError, KeyError, OSError) as exc:
+        members = find_class(cases, args.cls)
+    except ReportError:
+        group = next((r for r in root_causes(cases) if r.name == args.cls), None)
+        if group is None:
+            raise
+        members = group.cases
+    changes: dict[str, dict[str, str]] = {}
+    for case in members:
+        change = {"status": args.status or case.status, "note": case.note if note is None else note}
+        if args.root_cause is not None:
+            change["root_cause"] = propose(case) if args.root_cause == "proposed" else args.root_cause
+        changes[case.id] = change
+    try:
+        updated = Corpus(args.corpus).update_many(changes)
+    except (CorpusError, KeyError, OSError, ValueError) as exc:
         raise ConfigError(f"cannot update {args.corpus}: {exc}") from exc
+    signatures = list(dict.fromkeys(c.signature for c in members))
+    what = signatures[0] if len(signatures) == 1 else f"{args.cls}: {len(signatures)} classes"
     before = ", ".join(sorted({c.status for c in members}))
-    console.print(f"{members[0].signature}: {len(members)} case(s) {before} -> {args.status}", markup=False)
+    line = f"{what}: {len(members)} case(s) {before} -> {args.status or 'status kept'}"
+    causes = sorted({c.root_cause for c in updated if c.root_cause})
+    if causes:
+        line += f"; root cause {', '.join(causes)}"
+    console.print(line, markup=False)
+    if not causes:
+        proposal, _ = root_cause_of(updated)
+        shared = next((len(r.classes) - 1 for r in root_causes(cases) if r.name == proposal), 0)
+        console.print(f"no root cause set; proposed: {proposal} (shared with {shared} other class(es)); "
+                      f"set it with --root-cause proposed, or name one with --root-cause NAME", markup=False)
     return 0
 
 

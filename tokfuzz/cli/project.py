@@ -28,7 +28,7 @@ from tokfuzz.config import ProjectConfig
 
 __all__ = ["apply_fuzz_settings", "check_project_subjects", "parser_defaults"]
 
-_CORPUS_COMMANDS = ("fuzz", "replay", "report", "triage")
+_CORPUS_COMMANDS = ("fuzz", "replay", "report", "triage", "summary")
 
 
 def parser_defaults(project: ProjectConfig | None, command: str) -> dict[str, Any]:

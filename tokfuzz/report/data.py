@@ -34,6 +34,9 @@ from pathlib import Path
 from tokfuzz.backends.base import Backend, ConfigError
 from tokfuzz.findings.corpus import Case, now_iso
 from tokfuzz.backends.models import library_version
+from tokfuzz.findings.rootcause import root_cause_of, suspect
+from tokfuzz.oracles.properties import PROPERTIES
+from tokfuzz.report.overview import Matrix, RootCauseView, matrices, root_cause_views
 from tokfuzz.report.reproduce import Reproducer, reproducers
 from tokfuzz.report.witness import CodePoint, Segment, TokenRow, codepoint, rendered, token_rows
 
@@ -43,6 +46,8 @@ __all__ = [
 ]
 
 _STATUS_ORDER = ("open", "expected", "fixed")
+_PROPERTY_ORDER = (*PROPERTIES, "vocab")
+"""Matrix columns: the campaign's properties in their order, then ``tokfuzz vocab``'s, then any other by name."""
 #: a class shows this many cases in full; the others by id and witness only
 MAX_CASES_SHOWN = 8
 #: shortest case-id prefix ``find_class`` accepts (a typo must not triage a class)
@@ -150,7 +155,9 @@ class ClassView:
     """One class (signature) and its cases, oldest first. ``anchor`` is an HTML id;
     ``count`` the campaign's raw failures (None: no campaign data); ``shown`` the
     cases shown in full, ``more`` the rest as (case, repr of its witness);
-    ``triage_key`` the first case's id, which ``tokfuzz triage`` accepts."""
+    ``triage_key`` the first case's id, which ``tokfuzz triage`` accepts; ``root_cause``
+    its root cause (tokfuzz.findings.rootcause.root_cause_of), ``root_cause_proposed``
+    when no case has one set and it is tokfuzz's proposal."""
 
     anchor: str
     signature: str
@@ -169,6 +176,8 @@ class ClassView:
     shown: tuple[CaseView, ...]
     more: tuple[tuple[Case, str], ...]
     triage_key: str
+    root_cause: str = ""
+    root_cause_proposed: bool = True
 
 
 @dataclass(frozen=True)
@@ -191,7 +200,9 @@ class SummaryRow:
 @dataclass(frozen=True)
 class Report:
     """Everything a rendered report shows. ``campaign`` is the campaign file used
-    (None: none); ``unicode_version`` the UCD version of the code point names."""
+    (None: none); ``unicode_version`` the UCD version of the code point names;
+    ``root_causes`` and ``matrices`` the overview the report leads with
+    (tokfuzz.report.overview)."""
 
     generated_at: str
     corpus: str
@@ -201,6 +212,8 @@ class Report:
     summary: tuple[SummaryRow, ...]
     total: SummaryRow
     classes: tuple[ClassView, ...]
+    root_causes: tuple[RootCauseView, ...] = ()
+    matrices: tuple[Matrix, ...] = ()
 
 
 def _split_signature(signature: str, case: Case) -> tuple[str, str, str, str, str]:
@@ -251,6 +264,7 @@ def build_report(cases: Sequence[Case], campaign: Mapping[str, CampaignEntry] | 
         groups.setdefault(case.signature, []).append(case)
     order = {s: i for i, s in enumerate(subject_order)}
     classes: list[ClassView] = []
+    suspects: dict[str, dict[str, int]] = {}
     for signature, members in groups.items():
         members = sorted(members, key=lambda c: (c.found_at, c.id))
         first = members[0]
@@ -259,16 +273,22 @@ def build_report(cases: Sequence[Case], campaign: Mapping[str, CampaignEntry] | 
         entry = campaign.get(signature) if campaign is not None else None
         count = entry.count if entry is not None else (0 if campaign is not None else None)
         shown = tuple(_case_view(c, backends_of, kind) for c in members[:MAX_CASES_SHOWN])
+        cause, proposed = root_cause_of(members)
+        blamed = suspects.setdefault(cause, {})
+        blamed[suspect(first)] = blamed.get(suspect(first), 0) + 1
         classes.append(ClassView(
             _anchor(signature), signature, prop, subject, tuple(backends.split(",")), kind, shape,
             _class_status(statuses), statuses, bool(entry and entry.new), count, first.found_at, first.found_by,
             first.note, shown, tuple((c, repr(c.input)) for c in members[MAX_CASES_SHOWN:]), first.id,
+            cause, proposed,
         ))
     classes.sort(key=lambda k: (order.get(k.subject, len(order)), k.subject, _STATUS_ORDER.index(k.status),
                                 k.property, k.backends, k.kind, k.shape))
     summary = _summary(classes, campaign is not None)
+    blame = {name: max(counts, key=lambda b: (counts[b], b)) for name, counts in suspects.items()}
     return Report(now_iso(), corpus, campaign_path, len(cases), unicodedata.unidata_version, tuple(summary),
-                  _row("all", "", "", classes, campaign is not None), tuple(classes))
+                  _row("all", "", "", classes, campaign is not None), tuple(classes),
+                  tuple(root_cause_views(classes, blame)), tuple(matrices(classes, subject_order, _PROPERTY_ORDER)))
 
 
 def _row(subject: str, backends: str, prop: str, classes: Iterable[ClassView], counted: bool) -> SummaryRow:

@@ -30,7 +30,7 @@ from markupsafe import Markup
 from tokfuzz.backends.base import replace_surrogates
 from tokfuzz.report.data import Report, ReportError
 
-__all__ = ["FORMATS", "format_for", "render", "write_report"]
+__all__ = ["FORMATS", "format_for", "render", "write_report", "write_text"]
 
 FORMATS = ("html", "md")
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
@@ -109,11 +109,20 @@ def write_report(report: Report, out: Path, fmt: str = "html") -> None:
 
     Raises ReportError (one line) when ``out`` cannot be written.
     """
-    text = render(report, fmt).encode("utf-8")
+    write_text(out, render(report, fmt))
+
+
+def write_text(out: Path, text: str) -> None:
+    """Write ``text`` to ``out`` in UTF-8 (lone surrogates as U+FFFD), atomically (a
+    temporary file beside it, then ``os.replace``).
+
+    Raises ReportError (one line) when ``out`` cannot be written.
+    """
+    data = replace_surrogates(text).encode("utf-8")
     tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "xb") as f:
-            f.write(text)
+            f.write(data)
         os.replace(tmp, out)
     except OSError as exc:
         try:
