@@ -1,4 +1,6 @@
-"""The ``tokfuzz`` command (DESIGN §6): ``fuzz``, ``replay``, ``backends``, ``vocab`` (tokfuzz.cli.vocab).
+"""The ``tokfuzz`` command (DESIGN §6): ``fuzz``, ``replay``, ``backends``, ``report`` (and
+``report --upstream ROOT``), ``triage``, ``summary`` (tokfuzz.cli.corpus_summary), ``vocab``
+(tokfuzz.cli.vocab), ``export`` (tokfuzz.cli.export), ``snapshot`` (tokfuzz.cli.snapshot).
 
 Exit status: 0 nothing new / everything as expected; 1 new findings or unexpected
 replay results; 2 bad usage or configuration (one line on stderr, no traceback).
