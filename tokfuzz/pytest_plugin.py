@@ -25,14 +25,28 @@ line, never "0 tests" that pass: a path given with ``--tokfuzz-corpus`` or
 files, tokfuzz.findings.paths), the default ``corpora`` only when a collected test
 takes ``tokfuzz_case``, so a project that never uses tokfuzz is not affected. A
 corrupt corpus stops the run the same way.
+
+Golden-id snapshots (``tokfuzz snapshot create``, tokfuzz.report.snapshot):
+``--tokfuzz-snapshot FILE`` (repeatable, relative to the directory pytest is run from)
+or the ini option ``tokfuzz_snapshot`` (one file per line, relative to the ini file's
+directory) adds one test per file, ``tokfuzz-snapshot[FILE]``, collected with no test
+file to write. It re-encodes the snapshot's inputs (tokfuzz.report.drift) with the
+backends of ``--tokfuzz-snapshot-backend SPEC`` (repeatable) or the ini option
+``tokfuzz_snapshot_backends`` (one spec per line) alone (a port's CI), else with every
+installed backend of the snapshot's subject, and fails listing each drift class (its
+signature, inputs, minimal or localized witness, snapshot and new ids) and the library
+versions that moved. A snapshot file that is missing or corrupt, or a malformed spec,
+stops the run at start-up (exit status 2, one line); a spec that does not load fails the
+test; a subject none of whose backends loads here skips it with the reason. In a test of
+your own, ``assert_no_drift(path, specs)`` does the same check.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -46,7 +60,11 @@ from tokfuzz.backends.subjects import load_subject
 from tokfuzz.backends.user_subjects import registered
 from tokfuzz.config import ProjectConfig, find_config
 
-__all__ = ["DEFAULT_CORPUS", "check_case"]
+if TYPE_CHECKING:
+    from tokfuzz.report.drift import CheckResult
+    from tokfuzz.report.snapshot import Snapshot
+
+__all__ = ["DEFAULT_CORPUS", "SnapshotDrift", "SnapshotItem", "assert_no_drift", "check_case"]
 
 DEFAULT_CORPUS = "corpora"
 """The corpus directory, under the rootdir, when neither the option nor the ini sets one."""
@@ -55,6 +73,8 @@ _CASES = pytest.StashKey[list[Case]]()
 _ERROR = pytest.StashKey[str]()
 _PROJECT = pytest.StashKey["ProjectConfig | None"]()
 _REGISTERED = pytest.StashKey[contextlib.ExitStack]()
+_SNAPSHOTS = pytest.StashKey["list[tuple[Path, Snapshot]]"]()
+_SNAPSHOT_SPECS = pytest.StashKey[tuple[str, ...]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,6 +82,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--tokfuzz-corpus", default=None, help="tokfuzz corpus directory to replay (default: ini "
                      f"tokfuzz_corpus, else {DEFAULT_CORPUS})")
     parser.addini("tokfuzz_corpus", default=None, help=f"tokfuzz corpus directory to replay (default: {DEFAULT_CORPUS})")
+    parser.addoption("--tokfuzz-snapshot", action="append", default=[], metavar="FILE",
+                     help="check this golden-id snapshot (tokfuzz snapshot create) as a test; repeatable "
+                     "(default: ini tokfuzz_snapshot)")
+    parser.addoption("--tokfuzz-snapshot-backend", action="append", default=[], metavar="SPEC",
+                     help="check the snapshots with this backend; repeatable (default: ini tokfuzz_snapshot_backends, "
+                     "else every installed backend of the snapshot's subject)")
+    parser.addini("tokfuzz_snapshot", type="linelist", default=[], help="golden-id snapshot files to check, one per line")
+    parser.addini("tokfuzz_snapshot_backends", type="linelist", default=[],
+                  help="backend specs the snapshots are checked with, one per line")
 
 
 def _corpus_setting(config: pytest.Config) -> tuple[Path, str, bool]:
@@ -92,6 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
         path, option, explicit = _corpus_setting(config)
         if explicit:
             existing_corpus(path, option)
+        _read_snapshots(config)
     except ConfigError as exc:
         pytest.exit(f"tokfuzz: error: {exc}", returncode=2)
 
@@ -117,11 +147,42 @@ def _cases(config: pytest.Config) -> list[Case]:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Stop the run (exit status 2, one line) when a test takes ``tokfuzz_case`` and
-    the corpus is missing, not a corpus, or corrupt."""
+    the corpus is missing, not a corpus, or corrupt; add one ``SnapshotItem`` per
+    snapshot file given (before keyword and mark selection, which then apply to it)."""
     if _ERROR in config.stash:
         pytest.exit(config.stash[_ERROR], returncode=2)
+    for path, snapshot in config.stash.get(_SNAPSHOTS, []):
+        try:
+            shown = path.relative_to(config.rootpath)
+        except ValueError:
+            shown = path
+        name = f"tokfuzz-snapshot[{shown}]"
+        items.append(SnapshotItem.from_parent(session, name=name, nodeid=name, file=path, snapshot=snapshot,
+                                              specs=config.stash[_SNAPSHOT_SPECS]))
+
+
+def _read_snapshots(config: pytest.Config) -> None:
+    """Read and check every snapshot file and backend spec given (tokfuzz.report.snapshot).
+
+    Raises:
+        ConfigError: a file is missing or corrupt, or a spec is malformed (one line).
+    """
+    from tokfuzz.backends.registry import parse_spec
+    from tokfuzz.report.snapshot import read_snapshot
+
+    given = config.getoption("--tokfuzz-snapshot")
+    if given:
+        files = [Path(config.invocation_params.dir) / name for name in given]
+    else:
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        files = [Path(base) / str(name) for name in config.getini("tokfuzz_snapshot") or []]
+    specs = tuple(config.getoption("--tokfuzz-snapshot-backend") or config.getini("tokfuzz_snapshot_backends") or ())
+    for spec in specs:
+        parse_spec(str(spec))
+    config.stash[_SNAPSHOT_SPECS] = tuple(str(spec) for spec in specs)
+    config.stash[_SNAPSHOTS] = [(path, read_snapshot(path)) for path in files]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -206,3 +267,80 @@ def check_case(case: Case, backends: Any) -> None:
     else:
         details = "; ".join(v.detail for v in result.verdicts)
         assert not result.reproduced, f"{where}: {details}"
+
+
+class SnapshotDrift(AssertionError):
+    """A snapshot check found drift; ``str()`` lists the classes, one per line."""
+
+
+def assert_no_drift(snapshot: Path | str | Snapshot, specs: Sequence[str] = (), subject: str | None = None, *,
+                    label: str = "") -> CheckResult:
+    """Check a golden-id snapshot (a path, or a ``Snapshot`` read already) the way
+    ``tokfuzz snapshot check`` does: with the backends of ``specs`` alone, or
+    ``subject``'s (default: the snapshot's) installed backends plus ``specs``. Returns
+    the ``CheckResult`` (tokfuzz.report.drift) when nothing drifted.
+
+    Raises:
+        SnapshotDrift: inputs drifted (the message lists each class and the library
+            versions that moved).
+        pytest.fail.Exception: the file is missing or corrupt, a spec does not load, or
+            the snapshot's subject is ``custom`` and no spec is given (one line).
+        pytest.skip.Exception: no backend of the subject loads here.
+    """
+    from tokfuzz.backends.subjects import CUSTOM
+    from tokfuzz.report.drift import check_snapshot, load_checked, reference_oracle
+    from tokfuzz.report.snapshot import Snapshot, read_snapshot
+
+    try:
+        snap = snapshot if isinstance(snapshot, Snapshot) else read_snapshot(Path(snapshot))
+        label = label or (str(snapshot) if not isinstance(snapshot, Snapshot) else snap.header.subject)
+        chosen = subject if subject is not None else (None if specs else snap.header.subject)
+        if chosen == CUSTOM and not specs:
+            raise ConfigError(f"snapshot {label} is of subject {CUSTOM!r}: give --tokfuzz-snapshot-backend SPEC")
+        backends, _ = load_checked(chosen, list(specs))
+    except BackendUnavailable as exc:  # the subject's own backends: not installed here
+        pytest.skip(f"snapshot {label}: {exc}")
+    except ConfigError as exc:
+        pytest.fail(f"tokfuzz: error: {exc}", pytrace=False)
+    result = check_snapshot(snap, backends, oracles=lambda: reference_oracle(snap.header, backends))
+    if result.classes:
+        raise SnapshotDrift("\n".join(_drift_lines(result, label)))
+    return result
+
+
+def _drift_lines(result: CheckResult, label: str) -> list[str]:
+    """The failure message of a drifted snapshot, one line each."""
+    head = result.snapshot.header
+    lines = [f"tokfuzz snapshot {label} ({head.subject}, ids of {head.reference_spec}, created {head.created_at}): "
+             f"{result.drifted_inputs} of {len(result.snapshot.entries)} input(s) drifted in {len(result.classes)} "
+             f"class(es) on {', '.join(sorted({c.backend for c in result.classes}))}"]
+    changes = result.version_changes()
+    if changes:
+        lines.append("library versions that differ from the snapshot's: " + "; ".join(
+            f"{c.library} {c.then} -> {c.now} ({', '.join(c.backends)})" for c in changes))
+    if result.oracle_note:
+        lines.append(result.oracle_note)
+    lines += [f"- {c.line()}" for c in result.classes]
+    return lines
+
+
+class SnapshotItem(pytest.Item):
+    """The test of one snapshot file (``--tokfuzz-snapshot``): ``assert_no_drift``."""
+
+    def __init__(self, *, file: Path, snapshot: Snapshot, specs: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.file, self.snapshot, self.specs = file, snapshot, specs
+
+    def runtest(self) -> None:
+        """Check the snapshot; raises SnapshotDrift on drift."""
+        assert_no_drift(self.snapshot, self.specs, label=str(self.file))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        """The drift classes, without a traceback."""
+        if isinstance(excinfo.value, SnapshotDrift):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        """Where the test comes from: the snapshot file."""
+        return self.file, None, f"tokfuzz snapshot {self.file}"

@@ -200,3 +200,10 @@ def test_backend_names_must_differ_within_a_subject(tmp_path: Path, capsys: pyte
 def test_repeated_subject_runs_once(tmp_path: Path) -> None:
     config = reaches(["fuzz", "--subject", "mistral-v3", "--subject", "mistral-v3", "--corpus", str(tmp_path)])
     assert config.subjects == ("mistral-v3",)
+
+
+def test_an_error_line_shows_a_spec_as_written_not_as_emoji(capsys: pytest.CaptureFixture[str]) -> None:
+    # rich replaces ':x:' by an emoji unless told not to: 'python:x:y' must not become 'python❌y'
+    assert main(["fuzz", "--backend", "python:x:y", "--seconds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "python:x:y" in err and "\u274c" not in err

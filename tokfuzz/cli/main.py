@@ -99,10 +99,10 @@ def _parser(project: ProjectConfig | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tokfuzz`` console script; returns the exit status."""
-    console = Console(stderr=False, highlight=False)
+    console = Console(stderr=False, highlight=False, emoji=False)
     if not console.is_terminal:  # CI logs: wide enough for the class table, no wrapping
-        console = Console(stderr=False, highlight=False, width=160)
-    err = Console(stderr=True, highlight=False)
+        console = Console(stderr=False, highlight=False, width=160, emoji=False)
+    err = Console(stderr=True, highlight=False, emoji=False)
     project_subjects = contextlib.ExitStack()
     try:
         args = _parser(find_config(Path.cwd())).parse_args(argv)  # tokfuzz.toml / [tool.tokfuzz], under the flags
