@@ -61,6 +61,14 @@ report: $(STAMP)
 	$(BIN)/tokfuzz report --corpus corpora --out report.html --format html
 	$(BIN)/tokfuzz report --corpus corpora --out report.md --format md
 
+# The committed corpus, plus a stress sample of 200 inputs per category (seed 0), as a
+# dataset directory (README.md dataset card + data/<subject>.parquet, one config per
+# subject) that datasets, pandas, polars and DuckDB load as is; every backend of every
+# embedded subject encodes every row (a few minutes on 2 cores). Not committed.
+.PHONY: export
+export: $(STAMP) $(NODE_STAMP)
+	$(BIN)/tokfuzz export --corpus corpora --stress 200 --format parquet --out corpora-dataset
+
 # Headless Chromium for the report's browser test (tests/report/test_report.py), from Debian's
 # packages: installed when missing, only as root where apt-get exists; otherwise that
 # test skips and says why.
