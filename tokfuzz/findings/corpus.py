@@ -51,7 +51,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-__all__ = ["Case", "Corpus", "CorpusError", "STATUSES", "Status", "atomic_write", "case_id", "now_iso"]
+__all__ = ["Case", "Corpus", "CorpusError", "STATUSES", "Status", "atomic_write", "case_id", "escape_line", "now_iso",
+           "unescape_line"]
 
 Status = Literal["open", "expected", "fixed"]
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -67,6 +68,20 @@ _ESCAPE = re.compile("[\ud800-\udfff\x85\u2028\u2029]")
 _JSON_ESCAPE = re.compile(r"\\(?:u([dD][89a-fA-F][0-9a-fA-F]{2})|.)", re.DOTALL)
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _HINT = "fix or delete that line (one JSON object per line, schema in DESIGN §5)"
+
+
+def escape_line(dumped: str) -> str:
+    """A ``json.dumps(..., ensure_ascii=False)`` line made exact and one line (module
+    docstring): each lone surrogate and U+0085/U+2028/U+2029 written as ``\\uXXXX``; the
+    result always encodes as strict UTF-8."""
+    return _ESCAPE.sub(lambda m: f"\\u{ord(m[0]):04x}", dumped)
+
+
+def unescape_line(line: str) -> str:
+    """``line`` with each ``\\uD800``..``\\uDFFF`` escape replaced by that one code point, so
+    that ``json.loads`` never joins a high and a low escape into one character (module
+    docstring); other escapes are left for ``json``."""
+    return _JSON_ESCAPE.sub(lambda m: chr(int(m[1], 16)) if m[1] else m[0], line)
 
 
 def case_id(property: str, subject: str, text: str, qualifiers: Sequence[str] = ()) -> str:
@@ -156,7 +171,7 @@ class Case:
             if not data[name]:
                 del data[name]
         dumped = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
-        return _ESCAPE.sub(lambda m: f"\\u{ord(m[0]):04x}", dumped)
+        return escape_line(dumped)
 
     @classmethod
     def from_json(cls, line: str) -> Case:
@@ -169,7 +184,7 @@ class Case:
                 unknown one, or a field has the wrong type or value.
         """
         # Raw surrogates are copied by json verbatim, so an escaped pair is not joined.
-        unescaped = _JSON_ESCAPE.sub(lambda m: chr(int(m[1], 16)) if m[1] else m[0], line)
+        unescaped = unescape_line(line)
         try:
             data = json.loads(unescaped)
         except json.JSONDecodeError as exc:

@@ -55,7 +55,7 @@ from tokfuzz.backends.models import library_version
 from tokfuzz.backends.registry import load_backend
 from tokfuzz.backends.subjects import CUSTOM, DISTRIBUTIONS, SUBJECTS, Subject
 from tokfuzz.backends.user_subjects import user_subjects
-from tokfuzz.findings.corpus import _ESCAPE, _JSON_ESCAPE, Case, atomic_write, now_iso  # the corpus' exact-string JSON
+from tokfuzz.findings.corpus import Case, atomic_write, escape_line, now_iso, unescape_line  # the corpus' exact-string JSON
 from tokfuzz.inputs.stress import stress_set
 from tokfuzz.oracles import Raised
 
@@ -202,12 +202,12 @@ class Snapshot:
 def _dumps(data: Mapping[str, Any]) -> bytes:
     """One line: keys in ``data``'s order, the corpus' escapes (tokfuzz.findings.corpus), strict UTF-8."""
     dumped = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return _ESCAPE.sub(lambda m: f"\\u{ord(m[0]):04x}", dumped).encode("utf-8")
+    return escape_line(dumped).encode("utf-8")
 
 
 def _loads(line: str) -> Any:
     """One line, each ``\\uD800``..``\\uDFFF`` escape read as one code point (never a pair)."""
-    return json.loads(_JSON_ESCAPE.sub(lambda m: chr(int(m[1], 16)) if m[1] else m[0], line))
+    return json.loads(unescape_line(line))
 
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
