@@ -32,8 +32,9 @@ or the ini option ``tokfuzz_snapshot`` (one file per line, relative to the ini f
 directory) adds one test per file, ``tokfuzz-snapshot[FILE]``, collected with no test
 file to write. It re-encodes the snapshot's inputs (tokfuzz.report.drift) with the
 backends of ``--tokfuzz-snapshot-backend SPEC`` (repeatable) or the ini option
-``tokfuzz_snapshot_backends`` (one spec per line) alone (a port's CI), else with every
-installed backend of the snapshot's subject, and fails listing each drift class (its
+``tokfuzz_snapshot_backends`` (one spec per line) alone (a port's CI), else with the
+snapshot's own backend as installed now (the subject's other backends only serve as
+oracles for shrinking), and fails listing each drift class (its
 signature, inputs, minimal or localized witness, snapshot and new ids) and the library
 versions that moved. A snapshot file that is missing or corrupt, or a malformed spec,
 stops the run at start-up (exit status 2, one line); a spec that does not load fails the
@@ -87,7 +88,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      "(default: ini tokfuzz_snapshot)")
     parser.addoption("--tokfuzz-snapshot-backend", action="append", default=[], metavar="SPEC",
                      help="check the snapshots with this backend; repeatable (default: ini tokfuzz_snapshot_backends, "
-                     "else every installed backend of the snapshot's subject)")
+                     "else the snapshot's own backend as installed now)")
     parser.addini("tokfuzz_snapshot", type="linelist", default=[], help="golden-id snapshot files to check, one per line")
     parser.addini("tokfuzz_snapshot_backends", type="linelist", default=[],
                   help="backend specs the snapshots are checked with, one per line")
@@ -277,7 +278,8 @@ def assert_no_drift(snapshot: Path | str | Snapshot, specs: Sequence[str] = (), 
                     label: str = "") -> CheckResult:
     """Check a golden-id snapshot (a path, or a ``Snapshot`` read already) the way
     ``tokfuzz snapshot check`` does: with the backends of ``specs`` alone, or
-    ``subject``'s (default: the snapshot's) installed backends plus ``specs``. Returns
+    ``subject``'s installed backends plus ``specs``, or with neither the snapshot's own
+    backend (tokfuzz.report.drift.select_backends). Returns
     the ``CheckResult`` (tokfuzz.report.drift) when nothing drifted.
 
     Raises:
@@ -287,22 +289,18 @@ def assert_no_drift(snapshot: Path | str | Snapshot, specs: Sequence[str] = (), 
             the snapshot's subject is ``custom`` and no spec is given (one line).
         pytest.skip.Exception: no backend of the subject loads here.
     """
-    from tokfuzz.backends.subjects import CUSTOM
-    from tokfuzz.report.drift import check_snapshot, load_checked, reference_oracle
+    from tokfuzz.report.drift import check_snapshot, select_backends
     from tokfuzz.report.snapshot import Snapshot, read_snapshot
 
     try:
         snap = snapshot if isinstance(snapshot, Snapshot) else read_snapshot(Path(snapshot))
         label = label or (str(snapshot) if not isinstance(snapshot, Snapshot) else snap.header.subject)
-        chosen = subject if subject is not None else (None if specs else snap.header.subject)
-        if chosen == CUSTOM and not specs:
-            raise ConfigError(f"snapshot {label} is of subject {CUSTOM!r}: give --tokfuzz-snapshot-backend SPEC")
-        backends, _ = load_checked(chosen, list(specs))
+        backends, _, oracles = select_backends(snap.header, subject, list(specs), label)
     except BackendUnavailable as exc:  # the subject's own backends: not installed here
         pytest.skip(f"snapshot {label}: {exc}")
     except ConfigError as exc:
         pytest.fail(f"tokfuzz: error: {exc}", pytrace=False)
-    result = check_snapshot(snap, backends, oracles=lambda: reference_oracle(snap.header, backends))
+    result = check_snapshot(snap, backends, oracles=oracles)
     if result.classes:
         raise SnapshotDrift("\n".join(_drift_lines(result, label)))
     return result

@@ -74,7 +74,9 @@ def test_check_of_every_installed_backend_holds_each_to_the_reference(tmp_path: 
                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "m.jsonl"
     assert main(["snapshot", "create", "--subject", "mistral-v3", "--out", str(out), "--stress", "1", "--no-corpus"]) == 0
-    code = main(["snapshot", "check", "--snapshot", str(out)])
+    assert main(["snapshot", "check", "--snapshot", str(out)]) == 0  # default: the snapshot's own backend only
+    assert "checking 1 backend(s): spm" in capsys.readouterr().out
+    code = main(["snapshot", "check", "--snapshot", str(out), "--subject", "mistral-v3"])
     printed = capsys.readouterr().out
     assert "checking " in printed and "spm, hf" in printed and "backends checked" in printed
     rows = [line for line in printed.splitlines() if line.startswith("│ spm ")]

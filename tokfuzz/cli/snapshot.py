@@ -8,8 +8,9 @@ installed now (tokfuzz.report.drift).
 
 ``check --snapshot FILE [--subject S] [--backend SPEC]... [--timeout S]
 [--shrink-seconds S]`` re-encodes every input with the ``--backend`` specs alone (a port),
-with S's installed backends (plus any ``--backend``), or, with neither, with every
-installed backend of the snapshot's subject, and prints one row per drift class, the
+with S's installed backends (plus any ``--backend``), or, with neither, with the
+snapshot's own backend as installed now (the subject's other backends serve as
+oracles for shrinking; tokfuzz.report.drift.select_backends), and prints one row per drift class, the
 library versions that moved, one row per backend and a summary line.
 
 Exit status (DESIGN §6): 0 clean (create: written), 1 drift, 2 bad usage (a missing or
@@ -59,8 +60,8 @@ def add_snapshot_parser(sub: Any, project: Any, default_corpus: Path) -> None:
     c.add_argument("--timeout", default=None, metavar="S", help="seconds one encode may take (default 5)")
     k = ss.add_parser("check", help="re-encode a snapshot's inputs with the installed (or given) backends; exit 1 on drift")
     k.add_argument("--snapshot", type=Path, required=True, metavar="FILE")
-    k.add_argument("--subject", default=None, help="check this subject's installed backends (default: the snapshot's "
-                   "subject, unless --backend is given)")
+    k.add_argument("--subject", default=None, help="check every installed backend of this subject against the snapshot's "
+                   "ids (default: only the snapshot's own backend as installed now, or the --backend given)")
     k.add_argument("--backend", action="append", default=[], metavar="SPEC", help="check this backend (repeatable)")
     k.add_argument("--timeout", default=None, metavar="S", help="seconds one encode may take (default 5)")
     k.add_argument("--shrink-seconds", default=None, metavar="S", help="seconds to shrink one drifting input (default 10)")
@@ -164,31 +165,26 @@ def _check(args: argparse.Namespace, console: Console) -> int:
             or a ``custom`` snapshot checked without ``--backend``.
     """
     from tokfuzz.backends.quiet import native_stderr_to_log
-    from tokfuzz.backends.subjects import CUSTOM
     from tokfuzz.cli.checks import check_subjects, seconds_value
-    from tokfuzz.report.drift import SHRINK_SECONDS, check_snapshot, load_checked, reference_oracle
+    from tokfuzz.report.drift import SHRINK_SECONDS, check_snapshot, select_backends
     from tokfuzz.report.snapshot import read_snapshot
 
     shrink = SHRINK_SECONDS if args.shrink_seconds is None else seconds_value(args.shrink_seconds, "--shrink-seconds")
     snap = read_snapshot(args.snapshot)
     head = snap.header
-    subject = args.subject if args.subject is not None else (None if args.backend else head.subject)
-    if subject == CUSTOM and not args.backend:
-        raise ConfigError(f"snapshot {args.snapshot} is of subject {CUSTOM!r} (ids of {head.reference_spec}): give the "
-                          "--backend SPEC to check")
-    if subject is not None:
-        check_subjects([subject], args.backend)
-    backends, unavailable = load_checked(subject, args.backend)
+    if args.subject is not None:
+        check_subjects([args.subject], args.backend)
+    backends, unavailable, oracles = select_backends(head, args.subject, args.backend, str(args.snapshot))
     libs = ", ".join(f"{lib} {v}" for libs in head.versions.values() for lib, v in libs.items())
     _say(console, f"tokfuzz snapshot check: {args.snapshot}: {head.subject}, {len(snap.entries)} inputs, ids of "
                   f"{head.reference} ({head.reference_spec}; {libs}), created {head.created_at} by tokfuzz {head.tokfuzz}")
-    if subject is not None and subject != head.subject:
-        _say(console, f"checking subject {subject}'s backends against a snapshot of {head.subject}")
+    if args.subject is not None and args.subject != head.subject:
+        _say(console, f"checking subject {args.subject}'s backends against a snapshot of {head.subject}")
     _say(console, f"checking {len(backends)} backend(s): {', '.join(backends)}")
     for spec, why in unavailable.items():
         _say(console, f"tokfuzz: warning: not checked: {spec} does not load here: {why}", style="yellow")
     with native_stderr_to_log():
-        result = check_snapshot(snap, backends, oracles=lambda: reference_oracle(head, backends), timeout=args.timeout,
+        result = check_snapshot(snap, backends, oracles=oracles, timeout=args.timeout,
                                 shrink_seconds=shrink)
     _print(console, result)
     return 1 if result.classes else 0

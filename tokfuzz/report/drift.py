@@ -57,7 +57,8 @@ from tokfuzz.report.snapshot import Entry, Header, Outcome, Snapshot, encode_all
 
 __all__ = [
     "KINDS", "SHRINK_BUDGET_S", "SHRINK_CALLS", "SHRINK_SECONDS", "CheckResult", "Drift", "DriftClass", "VersionChange",
-    "check_snapshot", "drift_kind", "load_checked", "reference_oracle", "version_changes", "witness_text",
+    "check_snapshot", "drift_kind", "load_checked", "reference_oracle", "select_backends", "version_changes",
+    "witness_text",
 ]
 
 KINDS: tuple[str, ...] = ("ids-changed", "now-raises", "no-longer-raises", "error-changed")
@@ -232,6 +233,40 @@ def load_checked(subject: str | None, specs: Sequence[str]) -> tuple[dict[str, B
         raise ConfigError(f"--backend makes a backend named {clash[0]!r}, like subject {subject}'s own; "
                           "the backends of a subject need distinct names")
     return {**loaded.backends, **given}, loaded.unavailable
+
+
+def select_backends(header: Header, subject: str | None, specs: Sequence[str],
+                    label: str) -> tuple[dict[str, Backend], dict[str, str], Oracles]:
+    """What a check re-encodes with, given the ``--subject`` and ``--backend`` asked for:
+    (checked backends, name -> backend; the subject's backends that did not load, spec ->
+    why; the oracles for shrinking).
+
+    * neither given: the snapshot's own backend as installed now (``header.reference`` of
+      ``header.subject``: the check a library upgrade needs, clean when nothing moved), with
+      the subject's other installed backends as oracles only (never checked);
+    * ``specs`` alone: those backends (a port's CI), with the snapshot's reference as an
+      oracle where tokfuzz may load it (``reference_oracle``);
+    * ``subject``: every installed backend of it, plus ``specs``: each held to the
+      snapshot's ids, so standing differences from the reference show too.
+
+    Raises:
+        ConfigError: the snapshot is of subject ``custom`` and no spec is given; its own
+            backend does not load here; or as ``load_checked``.
+    """
+    chosen = subject if subject is not None else (None if specs else header.subject)
+    if chosen == CUSTOM and not specs:
+        raise ConfigError(f"snapshot {label} is of subject {CUSTOM!r} (ids of {header.reference_spec}): give the "
+                          "--backend SPEC to check")
+    backends, unavailable = load_checked(chosen, specs)
+    if subject is not None or specs:
+        return backends, unavailable, lambda: reference_oracle(header, backends)
+    if header.reference not in backends:
+        why = unavailable.get(header.reference_spec) or "not a backend of the subject here"
+        raise ConfigError(f"snapshot {label}: its backend {header.reference} ({header.reference_spec}) does not load "
+                          f"here: {why}; give --backend SPEC to check another one")
+    others = {n: b for n, b in backends.items() if n != header.reference}
+    note = f"the subject's other backends ({', '.join(others)}) were loaded as oracles for shrinking" if others else ""
+    return {header.reference: backends[header.reference]}, unavailable, lambda: (others, note)
 
 
 def _call(backend: Backend, text: str) -> Outcome:
