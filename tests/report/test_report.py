@@ -314,6 +314,8 @@ _LAYOUT_PROBE = """<script>
     section: box(section), cps: box(section && section.querySelector("table.cps")),
     tokens: box(section && section.querySelector("table.tokens")), toks: toks,
     summaryRows: document.querySelectorAll("table.summary tbody tr").length,
+    causes: box(document.querySelector("table.causes")), causeRows: document.querySelectorAll("table.causes tbody tr").length,
+    matrices: [...document.querySelectorAll("table.matrix")].map(box),
   }));
 })();
 </script>"""
@@ -382,6 +384,10 @@ def test_committed_corpus_report_renders_in_chromium(tmp_path: Path, subject: An
     assert layout["summaryRows"] == len(report.summary) + 1
     assert layout["scrollWidth"] <= layout["viewport"], "the page scrolls sideways"
     summary, toc, section = layout["summary"], layout["toc"], layout["section"]
+    causes, matrices = layout["causes"], layout["matrices"]  # the page leads with root causes, then the matrices
+    assert layout["causeRows"] == len(report.root_causes) and causes["right"] <= layout["viewport"]
+    assert len(matrices) == len(report.matrices) and all(m["right"] <= layout["viewport"] for m in matrices)
+    assert causes["bottom"] <= min(m["top"] for m in matrices) and max(m["bottom"] for m in matrices) <= summary["top"]
     assert summary["width"] > 500 and summary["height"] > 20 * len(report.summary)
     assert summary["bottom"] <= toc["top"] <= toc["bottom"] <= section["top"]
     assert section["width"] > 900 and section["right"] <= layout["viewport"]
