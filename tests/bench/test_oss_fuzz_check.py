@@ -44,8 +44,12 @@ def test_the_planted_fault_port_speaks_the_protocol_with_its_faults() -> None:
 def test_a_real_target_stops_on_the_planted_fault_and_its_artifact_reproduces(tmp_path: Path) -> None:
     pytest.importorskip("atheris")
     env = {**fault_env(), "TOKFUZZ_ON_FINDING": "raise", "TOKFUZZ_CORPUS": "", "TOKFUZZ_KNOWN": str(ROOT / "corpora")}
+    # tiktoken and the planted port alone: cl100k_base's other backends hold real classes the
+    # committed corpus does not have yet (kitoken cuts '<|im_end|>' out of ' <|im_end|>' too),
+    # and a target stops on whichever new class it meets first
+    env.update(TOKFUZZ_SUBJECT="custom", TOKFUZZ_BACKEND=f"tiktoken:cl100k_base;{env['TOKFUZZ_BACKEND']}")
     target = [sys.executable, str(ROOT / "fuzz_targets" / "fuzz_cross_backend.py")]
     result = check_target(target, "fuzz_cross_backend", 30, tmp_path / "work", env=env)
     assert result.ok, result.problem
-    assert result.reproduced and result.planted and result.signature.startswith("cross_backend|cl100k_base|")
+    assert result.reproduced and result.planted and result.signature.startswith("cross_backend|custom|")
     assert Path(result.artifact).read_bytes()  # the input libFuzzer saved
