@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,14 +73,20 @@ def test_fuzz_finds_stores_then_knows_and_replay_agrees(tmp_path: Path, capsys: 
     assert f"{len(lines)} open, 0 expected, 0 fixed; 0 unexpected, 0 skipped" in capsys.readouterr().out
 
 
-def test_backends_lists_every_subject_backend_and_kind(capsys: pytest.CaptureFixture[str]) -> None:
+def test_backends_lists_every_subject_backend_and_kind(capsys: pytest.CaptureFixture[str], subject: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from tokfuzz.backends.registry import KINDS
     from tokfuzz.backends.subjects import SUBJECTS
 
+    # the session's loaded subjects (tests/backends/test_adapters.py loads each for real):
+    # this test is about the table, and loading all nine again took a minute
+    monkeypatch.setattr("tokfuzz.backends.subjects.load_subject", subject)
     assert main(["backends"]) == 0
     out = capsys.readouterr().out
     for name in (*SUBJECTS, *KINDS, "tokenizers", "transformers", "sentencepiece", "mistral-common"):
         assert name in out
+    rows = [line for line in out.splitlines() if " yes " in line]
+    assert len(rows) == sum(len(subject(name).backends) for name in SUBJECTS)  # one row per loaded backend
 
 
 def test_progress_line_counts_only_running_subjects_rate() -> None:
