@@ -15,7 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from tokfuzz.findings.corpus import STATUSES, Case
-from tokfuzz.findings.rootcause import RootCause, root_causes
+from tokfuzz.findings.rootcause import RootCause, class_status, root_causes
+from tokfuzz.findings.triage import signature_fields
 from tokfuzz.oracles import describe_text
 
 __all__ = ["print_corpus_summary"]
@@ -46,10 +47,11 @@ def print_corpus_summary(console: Console, cases: Sequence[Case], corpus: str, s
     shown = 0
     for cause in causes:
         for signature, members in cause.classes.items():
-            status = next(s for s in STATUSES if any(c.status == s for c in members))
+            status = class_status(members)
             if status not in keep:
                 continue
-            kind = signature.split("|")[3] if signature.count("|") >= 4 else "?"
+            fields = signature_fields(signature)
+            kind = fields[3] if fields is not None else "?"
             first = members[0]
             shown += 1
             classes.add_row(escape(cause.name), first.subject, first.property, " vs ".join(first.backends), escape(kind),

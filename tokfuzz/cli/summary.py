@@ -11,6 +11,7 @@ from rich.table import Table
 
 from tokfuzz.engines.jobs import SubjectRun, merge_findings
 from tokfuzz.findings.corpus import Case
+from tokfuzz.findings.triage import signature_fields
 from tokfuzz.oracles import describe_text
 
 __all__ = ["print_stored", "print_summary", "report_json"]
@@ -63,7 +64,8 @@ def _print_cases(console: Console, stored: Sequence[Case], counts: Mapping[tuple
     for col in ("subject", "property", "backends", "kind", "count", "status", "minimal witness"):
         classes.add_column(col, overflow="fold")
     for case in sorted(stored, key=lambda c: (c.subject, c.property, c.backends, c.signature)):
-        kind = case.signature.split("|")[3] if case.signature.count("|") >= 4 else "?"
+        fields = signature_fields(case.signature)
+        kind = fields[3] if fields is not None else "?"
         classes.add_row(case.subject, case.property, " vs ".join(case.backends), kind,
                         str(counts.get((case.subject, case.signature), 1)), f"new ({case.found_by})",
                         escape(describe_text(case.input, limit=12)))

@@ -19,6 +19,7 @@ from tokfuzz.backends.base import Backend, BackendUnavailable
 from tokfuzz.backends.forked import Forked
 from tokfuzz.backends.isolated import DEFAULT_TIMEOUT, Isolated
 from tokfuzz.findings.corpus import Case
+from tokfuzz.findings.triage import signature_fields
 from tokfuzz.oracles import Observation, Verdict, check
 from tokfuzz.oracles.vocab import vocab_id
 from tokfuzz.oracles.observation import subject_special_tokens
@@ -76,7 +77,8 @@ def replay_case(case: Case, backends: Mapping[str, Backend], *, extra_specs: Seq
 
 def _kind(case: Case) -> str:
     """The verdict kind a case's signature records (``property|subject|backends|kind|shape``), "" if none."""
-    return case.signature.split("|")[3] if case.signature.count("|") >= 4 else ""
+    fields = signature_fields(case.signature)
+    return fields[3] if fields is not None else ""
 
 
 def _replay_vocab(case: Case, forked: Forked) -> ReplayResult:

@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 
 from tokfuzz.backends.subjects import backend_names
 from tokfuzz.findings.corpus import STATUSES, Case
+from tokfuzz.findings.triage import signature_fields
 
-__all__ = ["RootCause", "character_family", "kind_family", "propose", "root_cause_of", "root_causes", "suspect"]
+__all__ = ["RootCause", "character_family", "class_status", "kind_family", "propose", "root_cause_of", "root_causes", "suspect"]
 
 _FAMILY_ORDER: tuple[str, ...] = (
     "lone-surrogate", "unassigned", "nul", "control", "byte-fallback", "emoji", "format", "private-use",
@@ -128,8 +129,8 @@ def suspect(case: Case) -> str:
 
 def _parts(case: Case) -> tuple[str, str]:
     """(kind, shape) of a case's signature (``property|subject|backends|kind|shape``)."""
-    parts = case.signature.split("|", 4)
-    return (parts[3], parts[4]) if len(parts) == 5 else ("", case.signature)
+    fields = signature_fields(case.signature)
+    return (fields[3], fields[4]) if fields is not None else ("", case.signature)
 
 
 def propose(case: Case) -> str:
@@ -182,7 +183,9 @@ class RootCause:
         return [case for members in self.classes.values() for case in members]
 
 
-def _class_status(members: Sequence[Case]) -> str:
+def class_status(members: Sequence[Case]) -> str:
+    """A class's status: ``open`` if any of its cases is, else ``expected`` if any is,
+    else ``fixed``."""
     return next(s for s in STATUSES if any(c.status == s for c in members))
 
 
@@ -202,7 +205,7 @@ def root_causes(cases: Iterable[Case]) -> list[RootCause]:
         proposed[name] = proposed.get(name, True) and guess
     out: list[RootCause] = []
     for name, group in groups.items():
-        statuses = {s: sum(_class_status(m) == s for m in group.values()) for s in STATUSES}
+        statuses = {s: sum(class_status(m) == s for m in group.values()) for s in STATUSES}
         blamed: dict[str, int] = {}
         for members in group.values():
             blamed[suspect(members[0])] = blamed.get(suspect(members[0]), 0) + 1

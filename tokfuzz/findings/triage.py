@@ -23,7 +23,7 @@ from fontTools import unicodedata as ft_unicodedata
 from tokfuzz.backends.base import Backend, backend_memo, reraise_control
 from tokfuzz.oracles import Verdict
 
-__all__ = ["codepoint_class", "held_as_bytes", "shape", "signature", "unicode_skew"]
+__all__ = ["codepoint_class", "held_as_bytes", "shape", "signature", "signature_fields", "unicode_skew"]
 
 _NAMED = {
     " ": "sp",
@@ -146,6 +146,14 @@ def unicode_skew(witness: str, versions: Mapping[str, str]) -> str | None:
     if not theirs or not any(unicodedata.category(c) == "Cn" for c in witness):
         return None
     return f"Cn:unicode-{unicodedata.unidata_version}-vs-{'+'.join(theirs)}"
+
+
+def signature_fields(signature: str) -> tuple[str, str, str, str, str] | None:
+    """``(property, subject, backends, kind, shape)`` of a signature
+    ``property|subject|backends|kind|shape`` (``backends`` comma-joined; the shape may hold
+    ``|`` itself); None for a string with fewer fields (a hand-written corpus line)."""
+    parts = signature.split("|", 4)
+    return (parts[0], parts[1], parts[2], parts[3], parts[4]) if len(parts) == 5 else None
 
 
 def signature(verdict: Verdict, subject: str, witness: str, reference: Backend | None = None,

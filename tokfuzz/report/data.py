@@ -34,7 +34,8 @@ from pathlib import Path
 from tokfuzz.backends.base import Backend, ConfigError
 from tokfuzz.findings.corpus import Case, now_iso
 from tokfuzz.backends.models import library_version
-from tokfuzz.findings.rootcause import root_cause_of, suspect
+from tokfuzz.findings.rootcause import root_causes
+from tokfuzz.findings.triage import signature_fields
 from tokfuzz.oracles.properties import PROPERTIES
 from tokfuzz.report.overview import Matrix, RootCauseView, matrices, root_cause_views
 from tokfuzz.report.reproduce import Reproducer, reproducers
@@ -156,7 +157,7 @@ class ClassView:
     ``count`` the campaign's raw failures (None: no campaign data); ``shown`` the
     cases shown in full, ``more`` the rest as (case, repr of its witness);
     ``triage_key`` the first case's id, which ``tokfuzz triage`` accepts; ``root_cause``
-    its root cause (tokfuzz.findings.rootcause.root_cause_of), ``root_cause_proposed``
+    its root cause (tokfuzz.findings.rootcause.root_causes), ``root_cause_proposed``
     when no case has one set and it is tokfuzz's proposal."""
 
     anchor: str
@@ -217,9 +218,9 @@ class Report:
 
 
 def _split_signature(signature: str, case: Case) -> tuple[str, str, str, str, str]:
-    parts = signature.split("|", 4)
-    if len(parts) == 5:
-        return parts[0], parts[1], parts[2], parts[3], parts[4]
+    fields = signature_fields(signature)
+    if fields is not None:
+        return fields
     return case.property, case.subject, ",".join(case.backends), "?", signature
 
 
@@ -264,7 +265,8 @@ def build_report(cases: Sequence[Case], campaign: Mapping[str, CampaignEntry] | 
         groups.setdefault(case.signature, []).append(case)
     order = {s: i for i, s in enumerate(subject_order)}
     classes: list[ClassView] = []
-    suspects: dict[str, dict[str, int]] = {}
+    causes = root_causes(cases)
+    cause_of = {signature: r.name for r in causes for signature in r.classes}
     for signature, members in groups.items():
         members = sorted(members, key=lambda c: (c.found_at, c.id))
         first = members[0]
@@ -273,9 +275,7 @@ def build_report(cases: Sequence[Case], campaign: Mapping[str, CampaignEntry] | 
         entry = campaign.get(signature) if campaign is not None else None
         count = entry.count if entry is not None else (0 if campaign is not None else None)
         shown = tuple(_case_view(c, backends_of, kind) for c in members[:MAX_CASES_SHOWN])
-        cause, proposed = root_cause_of(members)
-        blamed = suspects.setdefault(cause, {})
-        blamed[suspect(first)] = blamed.get(suspect(first), 0) + 1
+        cause, proposed = cause_of[signature], not any(c.root_cause for c in members)
         classes.append(ClassView(
             _anchor(signature), signature, prop, subject, tuple(backends.split(",")), kind, shape,
             _class_status(statuses), statuses, bool(entry and entry.new), count, first.found_at, first.found_by,
@@ -285,10 +285,10 @@ def build_report(cases: Sequence[Case], campaign: Mapping[str, CampaignEntry] | 
     classes.sort(key=lambda k: (order.get(k.subject, len(order)), k.subject, _STATUS_ORDER.index(k.status),
                                 k.property, k.backends, k.kind, k.shape))
     summary = _summary(classes, campaign is not None)
-    blame = {name: max(counts, key=lambda b: (counts[b], b)) for name, counts in suspects.items()}
     return Report(now_iso(), corpus, campaign_path, len(cases), unicodedata.unidata_version, tuple(summary),
                   _row("all", "", "", classes, campaign is not None), tuple(classes),
-                  tuple(root_cause_views(classes, blame)), tuple(matrices(classes, subject_order, _PROPERTY_ORDER)))
+                  tuple(root_cause_views(classes, {r.name: r.suspect for r in causes})),
+                  tuple(matrices(classes, subject_order, _PROPERTY_ORDER)))
 
 
 def _row(subject: str, backends: str, prop: str, classes: Iterable[ClassView], counted: bool) -> SummaryRow:

@@ -82,6 +82,7 @@ from tokfuzz.backends.quiet import native_stderr_to_log
 from tokfuzz.backends.subjects import Subject
 from tokfuzz.findings.corpus import Case, now_iso
 from tokfuzz.inputs.stress import StressInput, stress_set
+from tokfuzz.oracles.observation import Raised
 from tokfuzz.report.categories import TextCategories, categorize
 from tokfuzz.report.data import Loaded, subject_backends
 from tokfuzz.report.dataset_card import (BACKEND_COLUMNS, COLUMNS, MARKER, SPLIT, ConfigInfo, ExportResult,
@@ -153,10 +154,9 @@ def backend_columns(names: Sequence[str]) -> dict[str, str]:
 
 
 def _error_text(exc: BaseException) -> str:
-    """``"<type>: <first line>"`` of an exception, lone surrogates replaced, at most 300 characters."""
-    message = (str(exc).strip().splitlines() or [""])[0]
-    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-    return replace_surrogates(text[:300])
+    """The corpus' error form of an exception (``Raised``: ``"<type>: <first line>"``, the
+    line cut to 200 characters), lone surrogates replaced (Parquet strings are UTF-8)."""
+    return replace_surrogates(Raised.of(exc).to_json()["error"])
 
 
 def _ids(got: Any) -> list[int] | str:

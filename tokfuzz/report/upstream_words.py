@@ -24,6 +24,7 @@ from tokfuzz.backends.js import PORTS
 from tokfuzz.backends.subjects import DISTRIBUTIONS, backend_names
 from tokfuzz.findings.corpus import Case
 from tokfuzz.findings.rootcause import character_family
+from tokfuzz.findings.triage import signature_fields
 from tokfuzz.report.render import md_cell, md_code
 
 __all__ = ["expectation", "family_words", "headline", "kind_of", "library_of", "reference_of", "shape_of"]
@@ -64,14 +65,14 @@ def library_of(backend: str) -> str:
 
 def kind_of(case: Case) -> str:
     """The verdict kind of ``case`` (its signature's fourth field, ``"?"`` when absent)."""
-    parts = case.signature.split("|", 4)
-    return parts[3] if len(parts) == 5 else "?"
+    fields = signature_fields(case.signature)
+    return fields[3] if fields is not None else "?"
 
 
 def shape_of(case: Case) -> str:
     """The input shape of ``case`` (its signature's last field)."""
-    parts = case.signature.split("|", 4)
-    return parts[4] if len(parts) == 5 else case.signature
+    fields = signature_fields(case.signature)
+    return fields[4] if fields is not None else case.signature
 
 
 def reference_of(case: Case, suspect: str) -> str | None:
